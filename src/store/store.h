@@ -134,6 +134,7 @@ struct Placed {
 struct DeliveryResult {
   std::vector<Placed> placed;
   std::string queue_id;              // set when outbound was queued
+  std::vector<int64_t> over_quota;   // account ids of targets skipped: quota exceeded
 };
 
 struct QueueEntry {

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Configures and builds postamt with CMake + Ninja + ccache.
+# Usage: scripts/build.sh [BUILD_DIR] [BUILD_TYPE]   (defaults: build, RelWithDebInfo)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=${1:-build}
+type=${2:-RelWithDebInfo}
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+if [ ! -f "$dir/build.ninja" ]; then
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type"
+fi
+cmake --build "$dir" -j "$(nproc)"

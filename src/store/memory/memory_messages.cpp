@@ -1,0 +1,205 @@
+// In-memory backend: mailboxes, messages, expunge, the outbound queue. Blobs are
+// shared, reference-counted strings keyed by their sha256 like on disk, so the
+// "stored once" and "freed when unreferenced" rules behave as in SQLite.
+#include <algorithm>
+#include <limits>
+
+#include "store/blob_store.h"
+#include "store/memory/memory_store_impl.h"
+#include "store/store_util.h"
+
+namespace postamt::store::memory {
+
+namespace {
+
+Error mailbox_not_found(int64_t id) {
+  return Error::make(ErrorCode::not_found, "no such mailbox", std::to_string(id));
+}
+
+}  // namespace
+
+StoredMailbox* MemoryStore::mailbox_by_name(int64_t account_id, std::string_view name) {
+  for (auto& [id, mb] : mailboxes_)
+    if (mb.info.account_id == account_id && mailbox_name_matches(mb.info.name, name)) return &mb;
+  return nullptr;
+}
+
+void MemoryStore::create_mailbox(int64_t account_id, const std::string& name, const std::string& special_use) {
+  StoredMailbox mb;
+  mb.info.id = next_mailbox_id_++;
+  mb.info.account_id = account_id;
+  mb.info.name = name;
+  mb.info.special_use = special_use;
+  last_uidvalidity_ = next_uidvalidity(last_uidvalidity_);
+  mb.info.uidvalidity = last_uidvalidity_;
+  mailboxes_.emplace(mb.info.id, std::move(mb));
+}
+
+void MemoryStore::add_blob_ref(const std::string& id, std::string_view bytes) {
+  auto& entry = blobs_[id];
+  if (!entry.first) entry.first = std::make_shared<const std::string>(bytes);
+  ++entry.second;
+}
+
+void MemoryStore::drop_blob_ref(const std::string& id) {
+  auto it = blobs_.find(id);
+  if (it != blobs_.end() && --it->second.second == 0) blobs_.erase(it);
+}
+
+Result<std::vector<Mailbox>> MemoryStore::list_mailboxes(int64_t account_id) {
+  std::lock_guard lock(mu_);
+  std::vector<Mailbox> out;
+  for (auto& [id, mb] : mailboxes_)
+    if (mb.info.account_id == account_id) out.push_back(mb.info);
+  return out;
+}
+
+Result<Mailbox> MemoryStore::get_mailbox(int64_t account_id, std::string_view name) {
+  std::lock_guard lock(mu_);
+  auto* mb = mailbox_by_name(account_id, name);
+  if (!mb) return Error::make(ErrorCode::not_found, "no such mailbox", std::string(name));
+  return mb->info;
+}
+
+Result<DeliveryResult> MemoryStore::deliver(const NewMessage& msg) {
+  if (msg.targets.empty() && !msg.outbound) return Error::make(ErrorCode::params, "message has no recipients");
+  if (msg.outbound && msg.outbound->recipients.empty())
+    return Error::make(ErrorCode::params, "outbound message has no recipients");
+  std::string blob_id = BlobStore::compute_id(msg.bytes);
+  int64_t now = unix_now();
+  DeliveryResult result;
+  std::vector<Change> changes;
+  {
+    std::lock_guard lock(mu_);
+    // Check everything that can fail before changing anything: all or nothing,
+    // like the SQLite transaction.
+    for (const auto& target : msg.targets) {
+      auto* mb = mailbox_by_name(target.account_id, target.mailbox);
+      if (!mb) mb = mailbox_by_name(target.account_id, "INBOX");
+      if (mb && mb->info.uidnext == std::numeric_limits<uint32_t>::max())
+        return Error::make(ErrorCode::no_quota, "mailbox has run out of UIDs", mb->info.name);
+    }
+    for (const auto& target : msg.targets) {
+      auto acct_it = accounts_.find(target.account_id);
+      if (acct_it == accounts_.end()) continue;  // removed since resolution
+      StoredAccount& acct = acct_it->second;
+      uint64_t size = target.trace_prefix.size() + msg.bytes.size();
+      if (acct.info.quota_bytes > 0 && acct.info.used_bytes + size > acct.info.quota_bytes) {
+        result.over_quota.push_back(target.account_id);
+        continue;
+      }
+      auto* mb = mailbox_by_name(target.account_id, target.mailbox);
+      if (!mb) mb = mailbox_by_name(target.account_id, "INBOX");
+      if (!mb) return Error::make(ErrorCode::internal, "account has no INBOX");
+      uint64_t modseq = ++acct.highest_modseq;
+      StoredMessage m;
+      m.meta.mailbox_id = mb->info.id;
+      m.meta.uid = mb->info.uidnext++;
+      m.meta.modseq = modseq;
+      m.meta.flags = split_flags(join_flags(target.flags));
+      m.meta.internal_date = msg.internal_date != 0 ? msg.internal_date : now;
+      m.meta.save_date = now;
+      m.meta.size = size;
+      m.meta.blob_id = blob_id;
+      do m.meta.email_id = new_email_id();
+      while (!email_ids_.insert(m.meta.email_id).second);
+      m.meta.summary = msg.summary;
+      m.trace_prefix = target.trace_prefix;
+      mb->info.highest_modseq = modseq;
+      mb->info.messages += 1;
+      mb->info.total_bytes += size;
+      acct.info.used_bytes += size;
+      add_blob_ref(blob_id, msg.bytes);
+      result.placed.push_back(Placed{target.account_id, mb->info.id, m.meta.uid});
+      changes.push_back(Change{Change::Kind::appended, target.account_id, mb->info.id, modseq});
+      mb->messages.emplace(m.meta.uid, std::move(m));
+    }
+    if (msg.outbound) {
+      QueueEntry e;
+      e.queue_id = new_queue_id();
+      e.message = *msg.outbound;
+      e.blob_id = blob_id;
+      e.size = msg.bytes.size();
+      e.created = now;
+      e.next_attempt = now;
+      e.state = "queued";
+      add_blob_ref(blob_id, msg.bytes);
+      result.queue_id = e.queue_id;
+      queue_.push_back(std::move(e));
+    }
+  }
+  hub_.publish(changes);
+  return result;
+}
+
+Result<std::vector<Message>> MemoryStore::list_messages(int64_t mailbox_id) {
+  std::lock_guard lock(mu_);
+  auto it = mailboxes_.find(mailbox_id);
+  if (it == mailboxes_.end()) return mailbox_not_found(mailbox_id);
+  std::vector<Message> out;
+  for (auto& [uid, m] : it->second.messages) {
+    out.push_back(m.meta);
+    out.back().summary = MessageSummary{};  // like SQLite: summaries only from get_message()
+  }
+  return out;
+}
+
+Result<Message> MemoryStore::get_message(int64_t mailbox_id, uint32_t uid) {
+  std::lock_guard lock(mu_);
+  auto it = mailboxes_.find(mailbox_id);
+  if (it == mailboxes_.end()) return Error::make(ErrorCode::not_found, "no such message", std::to_string(uid));
+  auto m = it->second.messages.find(uid);
+  if (m == it->second.messages.end())
+    return Error::make(ErrorCode::not_found, "no such message", std::to_string(uid));
+  return m->second.meta;
+}
+
+Result<std::unique_ptr<MessageReader>> MemoryStore::open_message(int64_t mailbox_id, uint32_t uid) {
+  std::lock_guard lock(mu_);
+  auto it = mailboxes_.find(mailbox_id);
+  if (it == mailboxes_.end()) return Error::make(ErrorCode::not_found, "no such message", std::to_string(uid));
+  auto m = it->second.messages.find(uid);
+  if (m == it->second.messages.end())
+    return Error::make(ErrorCode::not_found, "no such message", std::to_string(uid));
+  auto blob = blobs_.find(m->second.meta.blob_id);
+  if (blob == blobs_.end()) return Error::make(ErrorCode::internal, "message data missing");
+  return make_string_reader(m->second.trace_prefix, blob->second.first);
+}
+
+Result<void> MemoryStore::expunge(int64_t mailbox_id, const std::vector<uint32_t>& uids) {
+  std::vector<Change> changes;
+  {
+    std::lock_guard lock(mu_);
+    auto it = mailboxes_.find(mailbox_id);
+    if (it == mailboxes_.end()) return mailbox_not_found(mailbox_id);
+    StoredMailbox& mb = it->second;
+    std::vector<uint32_t> gone;
+    for (uint32_t uid : uids)
+      if (mb.messages.count(uid) && std::find(gone.begin(), gone.end(), uid) == gone.end()) gone.push_back(uid);
+    if (gone.empty()) return ok_result();
+    StoredAccount& acct = accounts_.at(mb.info.account_id);
+    uint64_t modseq = ++acct.highest_modseq;
+    for (uint32_t uid : gone) {
+      auto m = mb.messages.find(uid);
+      uint64_t size = m->second.meta.size;
+      mb.info.messages -= 1;
+      mb.info.total_bytes -= size;
+      acct.info.used_bytes -= std::min(acct.info.used_bytes, size);
+      email_ids_.erase(m->second.meta.email_id);
+      drop_blob_ref(m->second.meta.blob_id);
+      mb.messages.erase(m);
+      mb.expunged[uid] = modseq;
+    }
+    mb.info.highest_modseq = modseq;
+    changes.push_back(Change{Change::Kind::expunged, mb.info.account_id, mailbox_id, modseq});
+  }
+  hub_.publish(changes);
+  return ok_result();
+}
+
+Result<std::vector<QueueEntry>> MemoryStore::list_queue() {
+  std::lock_guard lock(mu_);
+  return queue_;
+}
+
+}  // namespace postamt::store::memory

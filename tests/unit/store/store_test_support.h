@@ -1,0 +1,43 @@
+// Fixture for the store conformance suite: every TEST_P runs against each
+// backend (memory, sqlite in a fresh temp directory per test).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+
+namespace postamt::store::test {
+
+class StoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  bool persistent() const { return GetParam() == "sqlite"; }
+  // Another instance on the same data (sqlite only; nullptr for memory).
+  std::unique_ptr<Store> open_another();
+  // Closes and reopens the store (sqlite only).
+  void reopen();
+
+  // Adds the domain if needed and an account with an empty password.
+  Account make_account(const std::string& address, uint64_t quota = 0);
+  Mailbox mailbox(int64_t account_id, const std::string& name);
+  // Reads a stored message through open_message() in chunks of `chunk` bytes.
+  std::string read_all(int64_t mailbox_id, uint32_t uid, size_t chunk = 4096);
+  // Regular files under blobs/ (excluding tmp/); -1 for the memory backend.
+  int blob_file_count() const;
+
+  std::string dir_;
+  std::unique_ptr<Store> store_;
+};
+
+DeliveryTarget target(int64_t account_id, const std::string& mailbox = "INBOX", const std::string& prefix = "");
+NewMessage message(std::string_view bytes, std::vector<DeliveryTarget> targets);
+std::string make_temp_dir();
+void remove_dir(const std::string& dir);
+
+}  // namespace postamt::store::test
