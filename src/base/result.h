@@ -53,6 +53,8 @@ class [[nodiscard]] Result {
   const T* operator->() const { return &std::get<0>(v_); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  // By value on temporaries, so `for (auto& x : *store.list())` does not dangle.
+  T operator*() && { return std::move(std::get<0>(v_)); }
 
   const Error& error() const { return std::get<1>(v_); }
   Error& error() { return std::get<1>(v_); }

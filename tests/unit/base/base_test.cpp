@@ -5,6 +5,8 @@
 #include "base/result.h"
 #include "base/strings.h"
 
+#include <vector>
+
 using namespace postamt;
 
 TEST(Result, ValueAndError) {
@@ -39,7 +41,7 @@ TEST(Strings, Basics) {
 }
 
 TEST(Base64, RoundTripAndStrictness) {
-  for (std::string s : {"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\0\xff\x10", 3)}) {
+  for (const std::string& s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\0\xff\x10", 3)}) {
     auto enc = base64_encode(s);
     auto dec = base64_decode(enc);
     ASSERT_TRUE(dec.has_value()) << enc;
