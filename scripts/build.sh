@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 dir=${1:-build}
 type=${2:-RelWithDebInfo}
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+# Cache hits across clones in different folders (CI builds a fresh clone).
+export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1
 if [ ! -f "$dir/build.ninja" ]; then
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type"
 fi

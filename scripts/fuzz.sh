@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 secs=${1:-20}
 dir=build-fuzz
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+# Cache hits across clones in different folders (CI builds a fresh clone).
+export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1
 if [ ! -f "$dir/build.ninja" ]; then
   CC=clang-14 CXX=clang++-14 cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOSTAMT_FUZZ=ON
 fi
