@@ -25,9 +25,10 @@ class Reader {
  public:
   explicit Reader(std::vector<ConfigProblem>& problems) : problems_(problems) {}
 
-  void problem(const toml::node& n, std::string msg) {
-    problems_.push_back({static_cast<unsigned>(n.source().begin.line), static_cast<unsigned>(n.source().begin.column),
-                         std::move(msg)});
+  void problem(const toml::node& n, std::string msg) { problem(n.source(), std::move(msg)); }
+  void problem(const toml::source_region& where, std::string msg) {
+    problems_.push_back(
+        {static_cast<unsigned>(where.begin.line), static_cast<unsigned>(where.begin.column), std::move(msg)});
   }
 
   void uint(const toml::node& n, const std::string& key, uint64_t lo, uint64_t hi, uint64_t& out) {
@@ -150,7 +151,7 @@ Result<LoadedConfig> load_config(const std::string& data_dir) {
     std::string sname(section.str());
     auto it = sch.find(sname);
     if (it == sch.end()) {
-      reader.problem(node, "unknown section [" + sname + "]");
+      reader.problem(section.source(), "unknown section [" + sname + "]");
       continue;
     }
     auto* table = node.as_table();
@@ -162,7 +163,7 @@ Result<LoadedConfig> load_config(const std::string& data_dir) {
       std::string kname(key.str());
       auto kit = it->second.find(kname);
       if (kit == it->second.end()) {
-        reader.problem(value, "unknown key '" + kname + "' in [" + sname + "]");
+        reader.problem(key.source(), "unknown key '" + kname + "' in [" + sname + "]");
         continue;
       }
       kit->second(reader, value, sname + "." + kname);

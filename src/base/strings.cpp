@@ -59,15 +59,17 @@ bool is_valid_domain(std::string_view d) {
   for (size_t i = 0; i < d.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(d[i]);
     if (c == '.') {
-      if (label == 0) return false;
+      // RFC 1035 §2.3.1 / RFC 5890: labels neither start nor end with a hyphen.
+      if (label == 0 || d[i - 1] == '-') return false;
       label = 0;
       continue;
     }
+    if (c == '-' && label == 0) return false;
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
               c >= 0x80;  // U-label bytes (RFC 6531); IDNA checks happen elsewhere
     if (!ok || ++label > 63) return false;
   }
-  return label > 0;
+  return label > 0 && d.back() != '-';
 }
 
 }  // namespace postamt

@@ -33,7 +33,11 @@ void TcpStream::start() {
   asio::co_spawn(socket_.get_executor(), [self]() { return self->watchdog(); }, asio::detached);
 }
 
-void TcpStream::arm() { deadline_ = std::chrono::steady_clock::now() + timeout_; }
+void TcpStream::arm() {
+  deadline_ = std::chrono::steady_clock::now() + timeout_;
+  // A shorter timeout than the one the watchdog sleeps on: wake it to re-arm.
+  if (deadline_ < timer_.expiry()) timer_.cancel();
+}
 
 // One timer per connection instead of one per operation: it wakes at the deadline,
 // and if no read or write has moved the deadline since, closes the socket.

@@ -38,6 +38,10 @@ TEST(Strings, Basics) {
   EXPECT_TRUE(is_valid_domain("example.test"));
   EXPECT_FALSE(is_valid_domain("example..test"));
   EXPECT_FALSE(is_valid_domain("exa mple.test"));
+  EXPECT_FALSE(is_valid_domain("-bad.test"));
+  EXPECT_FALSE(is_valid_domain("bad-.test"));
+  EXPECT_FALSE(is_valid_domain("bad.test-"));
+  EXPECT_TRUE(is_valid_domain("a-b.test"));
 }
 
 TEST(Base64, RoundTripAndStrictness) {
