@@ -33,7 +33,8 @@ void append_line(std::string& out, std::string_view code, bool last, std::string
     // textstring = 1*(%d09 / %d32-126), UTF-8 allowed with SMTPUTF8.
     out.push_back((u < 0x20 && u != '\t') || u == 0x7F ? '?' : c);
   }
-  if (last && enhanced.empty() && text.empty()) out.pop_back();  // "250" CRLF
+  // "250" CRLF, except 334: RFC 4954 §8 continue-req = "334" SP [base64] CRLF.
+  if (last && enhanced.empty() && text.empty() && code != "334") out.pop_back();
   out.append("\r\n");
 }
 

@@ -71,3 +71,10 @@ TEST(SmtpXtext, RoundTripsEveryByte) {
 
 }  // namespace
 }  // namespace postamt::proto::smtp
+
+TEST(SmtpReply, EmptyAuthChallengeKeepsTheSpace) {
+  using postamt::proto::smtp::format_reply;
+  // RFC 4954 §8: continue-req = "334" SP [base64] CRLF.
+  EXPECT_EQ(format_reply(334, "", ""), "334 \r\n");
+  EXPECT_EQ(format_reply(250, "", ""), "250\r\n");
+}
