@@ -95,20 +95,9 @@ asio::awaitable<void> Session::run() {
   spdlog::info("pop3[{}] disconnect rip={}", id_, stream_->remote_ip());
 }
 
-asio::awaitable<bool> Session::fill() {
-  char buf[4096];
-  size_t n = co_await stream_->read_some(buf, sizeof buf);
-  if (n == 0) co_return false;
-  decoder_.feed(std::string_view(buf, n));
-  co_return true;
-}
+asio::awaitable<bool> Session::fill() { co_return co_await session::read_into(*stream_, decoder_); }
 
-asio::awaitable<bool> Session::flush() {
-  if (out_.empty()) co_return true;
-  std::string data;
-  data.swap(out_);
-  co_return co_await stream_->write_all(data);
-}
+asio::awaitable<bool> Session::flush() { co_return co_await out_.flush(*stream_); }
 
 void Session::client_error() {
   if (++errors_ >= settings_->max_errors) {

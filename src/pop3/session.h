@@ -10,6 +10,7 @@
 #include "pop3/pop3_server.h"
 #include "proto/pop3/pop3_codec.h"
 #include "session/login.h"
+#include "session/wire.h"
 
 namespace postamt::pop3 {
 
@@ -60,7 +61,7 @@ class Session {
 
   asio::awaitable<bool> fill();
   asio::awaitable<bool> flush();
-  void send(std::string s) { out_ += s; }
+  void send(std::string_view s) { out_.add(s); }
   void client_error();
   bool auth_allowed() const;
   bool tls_available() const;
@@ -79,7 +80,7 @@ class Session {
   codec::LineDecoder decoder_;
   session::LoginContext login_;
   std::string id_;
-  std::string out_;
+  session::ReplyQueue out_;
   State state_ = State::authorization;
   unsigned errors_ = 0;
   bool closing_ = false;

@@ -47,6 +47,21 @@ void log_outcome(const std::string& protocol, const std::string& mech, const Log
     spdlog::warn("{}: auth failed mech={} user={} rip={}", protocol, mech, user, rip);
 }
 
+// A client's SASL line (RFC 4954 §4 / RFC 5034 §4): "*" cancels, else base64.
+// nullopt with result.status set when the exchange must end.
+std::optional<std::string> decode_line(const std::string& line, LoginResult& result) {
+  auto d = sasl::decode_client_line(line);
+  if (std::holds_alternative<sasl::Cancel>(d)) {
+    result.status = Status::cancelled;
+    return std::nullopt;
+  }
+  if (std::holds_alternative<sasl::BadBase64>(d)) {
+    result.status = Status::malformed;
+    return std::nullopt;
+  }
+  return std::get<sasl::Decoded>(std::move(d)).data;
+}
+
 }  // namespace
 
 LoginResult check_password(store::Store& store, const std::string& user, const std::string& password) {
@@ -95,16 +110,8 @@ asio::awaitable<LoginResult> sasl_login(LoginContext& ctx, std::string protocol,
   }
   std::optional<std::string> decoded_initial;
   if (initial) {
-    auto d = sasl::decode_client_line(*initial);
-    if (std::holds_alternative<sasl::Cancel>(d)) {
-      result.status = Status::cancelled;
-      co_return result;
-    }
-    if (std::holds_alternative<sasl::BadBase64>(d)) {
-      result.status = Status::malformed;
-      co_return result;
-    }
-    decoded_initial = std::get<sasl::Decoded>(std::move(d)).data;
+    decoded_initial = decode_line(*initial, result);
+    if (!decoded_initial) co_return result;
   }
   sasl::Step step = decoded_initial ? mech->start(std::string_view(*decoded_initial)) : mech->start(std::nullopt);
   std::string user;  // for throttling and logs once known
@@ -124,17 +131,9 @@ asio::awaitable<LoginResult> sasl_login(LoginContext& ctx, std::string protocol,
         result.status = Status::io_error;
         co_return result;
       }
-      auto d = sasl::decode_client_line(*line);
-      if (std::holds_alternative<sasl::Cancel>(d)) {
-        result.status = Status::cancelled;
-        co_return result;
-      }
-      if (std::holds_alternative<sasl::BadBase64>(d)) {
-        result.status = Status::malformed;
-        co_return result;
-      }
-      std::string data = std::get<sasl::Decoded>(std::move(d)).data;
-      step = mech->step(data);
+      std::optional<std::string> data = decode_line(*line, result);
+      if (!data) co_return result;
+      step = mech->step(*data);
       continue;
     }
     if (auto* np = std::get_if<sasl::NeedPassword>(&step)) {

@@ -97,25 +97,14 @@ asio::awaitable<void> Session::run() {
   spdlog::info("smtp[{}] disconnect rip={}", id_, stream_->remote_ip());
 }
 
-asio::awaitable<bool> Session::fill() {
-  // Small fixed buffer per read; the decoder holds at most one line or the DATA in progress.
-  char buf[16384];
-  size_t n = co_await stream_->read_some(buf, sizeof buf);
-  if (n == 0) co_return false;
-  decoder_.feed(std::string_view(buf, n));
-  co_return true;
-}
+// The decoder holds at most one line or the DATA in progress.
+asio::awaitable<bool> Session::fill() { co_return co_await session::read_into(*stream_, decoder_); }
 
 void Session::reply(int code, std::string_view enhanced, std::string_view text) {
-  out_ += codec::format_reply(code, enhanced, text);
+  out_.add(codec::format_reply(code, enhanced, text));
 }
 
-asio::awaitable<bool> Session::flush() {
-  if (out_.empty()) co_return true;
-  std::string data;
-  data.swap(out_);
-  co_return co_await stream_->write_all(data);
-}
+asio::awaitable<bool> Session::flush() { co_return co_await out_.flush(*stream_); }
 
 void Session::client_error() {
   // RFC 5321 §4.5.3: a server may close after too many errors; 421 says why.

@@ -11,6 +11,7 @@
 #include "delivery/local_delivery.h"
 #include "proto/smtp/smtp_codec.h"
 #include "session/login.h"
+#include "session/wire.h"
 #include "smtp/smtp_server.h"
 
 namespace postamt::smtp {
@@ -76,7 +77,7 @@ class Session {
   codec::Decoder decoder_;
   session::LoginContext login_;
   std::string id_;
-  std::string out_;
+  session::ReplyQueue out_;
   State state_ = State::greeted;
   bool esmtp_ = false;
   std::string helo_;

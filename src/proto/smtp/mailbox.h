@@ -3,6 +3,8 @@
 // RFC 5321 §4.1.2 (Mailbox, Local-part, Domain), §4.1.3 (address literals), RFC 6531 §3.3 (UTF-8).
 #pragma once
 
+#include "base/strings.h"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,7 +31,7 @@ bool is_valid_smtp_domain(std::string_view domain);
 // RFC 5321 §4.1.3: "[1.2.3.4]" or "[IPv6:...]" including the brackets.
 bool is_valid_address_literal(std::string_view literal);
 
-// Well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
-bool is_valid_utf8(std::string_view s);
+// Well-formed UTF-8: the one implementation lives in base/.
+using postamt::is_valid_utf8;
 
 }  // namespace postamt::proto::smtp

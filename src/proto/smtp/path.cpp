@@ -3,6 +3,7 @@
 // RFC 5321 §4.1.2 (Mailbox, Dot-string, Quoted-string, Domain, A-d-l), RFC 6531 §3.3 (UTF-8).
 #include <cstdint>
 
+#include "base/strings.h"
 #include "proto/smtp/mailbox.h"
 #include "proto/smtp/path_scan.h"
 
@@ -89,42 +90,6 @@ bool scan_domain_or_literal(std::string_view s, size_t& pos, bool allow_literal)
 }
 
 }  // namespace
-
-bool is_valid_utf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len;
-    uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (s.size() - i < len) return false;
-    for (size_t k = 1; k < len; ++k) {
-      unsigned char t = static_cast<unsigned char>(s[i + k]);
-      if ((t & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (t & 0x3F);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
-    i += len;
-  }
-  return true;
-}
 
 bool is_valid_smtp_domain(std::string_view d) {
   // RFC 5321 §4.1.2: sub-domain = Let-dig [Ldh-str]; RFC 6531 §3.3 adds U-labels.
