@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-scripts/build.sh build-release Release
+scripts/build.sh build-release Release postamt
 bin=build-release/src/app/postamt
 if [ ! -f demo/postamt.toml ]; then
   "$bin" init --data demo --domain example.test --hostname localhost --bind 127.0.0.1 --port-base 10000
