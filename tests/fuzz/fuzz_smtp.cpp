@@ -75,6 +75,7 @@ struct Run {
   bool discard_on_starttls;
   smtp::Decoder dec{limits, mode};
   std::vector<std::string> events;
+  std::string streamed;  // ContentChunk bytes not yet closed by DataDone/BdatDone
   uint64_t so_far = 0;
   bool bdat_last = false;
 
@@ -108,21 +109,30 @@ struct Run {
         }
       } else if (std::holds_alternative<smtp::LineTooLong>(e)) {
         events.push_back("T");
+      } else if (auto* piece = std::get_if<smtp::ContentChunk>(&e)) {
+        check(limits.content_chunk > 0 && !piece->bytes.empty());
+        streamed += piece->bytes;
+        check(streamed.size() <= limits.max_message_size);
       } else if (auto* d = std::get_if<smtp::DataDone>(&e)) {
+        // Streamed pieces join with the rest: the same events as without streaming.
+        std::string content = d->too_big ? std::string() : streamed + d->content;
+        streamed.clear();
         check(dec.in_command_mode());
-        check(d->content.size() <= limits.max_message_size);
+        check(content.size() <= limits.max_message_size);
         if (d->too_big) check(d->content.empty());
         // Content ends at a real CRLF (the one before the terminator) or is empty.
-        check(d->content.empty() || d->content.substr(d->content.size() - 2) == "\r\n");
-        if (mode == smtp::BareLineEndings::normalize || !d->bare_line_ending) check(!has_bare_line_ending(d->content));
-        events.push_back(std::string("D") + (d->too_big ? "1" : "0") + (d->bare_line_ending ? "1" : "0") + d->content);
+        check(content.empty() || content.substr(content.size() - 2) == "\r\n");
+        if (mode == smtp::BareLineEndings::normalize || !d->bare_line_ending) check(!has_bare_line_ending(content));
+        events.push_back(std::string("D") + (d->too_big ? "1" : "0") + (d->bare_line_ending ? "1" : "0") + content);
       } else if (auto* b = std::get_if<smtp::BdatDone>(&e)) {
+        std::string chunk = b->too_big ? std::string() : streamed + b->chunk;
+        streamed.clear();
         check(dec.in_command_mode());
-        check(b->chunk.size() <= limits.max_message_size);
+        check(chunk.size() <= limits.max_message_size);
         if (b->too_big) check(b->chunk.empty());
-        if (!b->too_big) check(so_far + b->chunk.size() <= limits.max_message_size);
-        events.push_back(std::string("B") + (b->too_big ? "1" : "0") + (b->bare_line_ending ? "1" : "0") + b->chunk);
-        so_far = bdat_last ? 0 : so_far + b->chunk.size();
+        if (!b->too_big) check(so_far + chunk.size() <= limits.max_message_size);
+        events.push_back(std::string("B") + (b->too_big ? "1" : "0") + (b->bare_line_ending ? "1" : "0") + chunk);
+        so_far = bdat_last ? 0 : so_far + chunk.size();
       }
     }
     check(dec.buffered() < limits.max_command_line);
@@ -227,6 +237,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     pos += n;
   }
   check(chunked.events == whole.events);
+
+  // The same input with content streamed in small pieces (SMTP spooling).
+  smtp::Limits streaming = limits;
+  streaming.content_chunk = 1 + seed % 32;
+  Run streamed_run(streaming, mode, false);
+  streamed_run.feed(input);
+  check(streamed_run.events == whole.events);
   if (mode == smtp::BareLineEndings::reject) check(same_as_reference(whole.events, reference_events(input, limits)));
 
   if (input.size() <= 1024) {

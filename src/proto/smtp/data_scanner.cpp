@@ -9,12 +9,13 @@ namespace postamt::proto::smtp {
 
 void Decoder::append_content(std::string_view bytes) {
   if (too_big_ || bytes.empty()) return;
-  if (content_.size() + bytes.size() > limits_.max_message_size) {
+  if (content_total_ + bytes.size() > limits_.max_message_size) {
     // Keep reading to the terminator so the session can answer 552 in sync with the client.
     too_big_ = true;
     std::string().swap(content_);
     return;
   }
+  content_total_ += bytes.size();
   content_.append(bytes);
 }
 
@@ -31,6 +32,13 @@ Event Decoder::next_data() {
   const size_t n = in_.size();
   size_t i = head_;
   while (i < n) {
+    if (chunk_ready(content_)) {
+      // The scanner state stays as it is; the next call resumes at byte i.
+      head_ = i;
+      ContentChunk out{std::move(content_)};
+      content_.clear();
+      return out;
+    }
     const char c = d[i];
     switch (data_state_) {
       case DataState::mid_line: {

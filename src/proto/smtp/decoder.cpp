@@ -74,6 +74,7 @@ void Decoder::start_data() {
   discarding_ = false;
   data_state_ = DataState::line_start;  // the CRLF ending the DATA command counts (§4.1.1.4)
   content_.clear();
+  content_total_ = 0;
   too_big_ = false;
   bare_ = false;
 }
@@ -86,6 +87,7 @@ void Decoder::start_bdat(uint64_t size, uint64_t message_bytes_so_far, bool last
   bdat_so_far_ = message_bytes_so_far;
   bdat_last_ = last;
   chunk_.clear();
+  chunk_total_ = 0;
   bare_ = false;
   // Decided up front so an oversized chunk is never stored, only counted down.
   too_big_ = size > limits_.max_message_size || message_bytes_so_far > limits_.max_message_size - size;
@@ -105,11 +107,12 @@ void Decoder::discard_buffered() {
 
 void Decoder::append_chunk(std::string_view bytes) {
   if (too_big_) return;
-  if (chunk_.size() + bytes.size() > limits_.max_message_size - bdat_so_far_) {
+  if (chunk_total_ + bytes.size() > limits_.max_message_size - bdat_so_far_) {
     too_big_ = true;
     std::string().swap(chunk_);
     return;
   }
+  chunk_total_ += bytes.size();
   chunk_.append(bytes);
 }
 
@@ -160,7 +163,14 @@ Event Decoder::next_bdat() {
   scan_bdat(std::string_view(in_.data() + head_, take));
   head_ += take;
   bdat_remaining_ -= take;
-  if (bdat_remaining_ > 0) return NeedMore{};
+  if (bdat_remaining_ > 0) {
+    if (chunk_ready(chunk_)) {
+      ContentChunk out{std::move(chunk_)};
+      chunk_.clear();
+      return out;
+    }
+    return NeedMore{};
+  }
   if (bdat_last_ && bdat_prev_cr_) {
     bare_ = true;  // the message ends in a CR with no LF
     bdat_prev_cr_ = false;

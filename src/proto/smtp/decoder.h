@@ -15,6 +15,10 @@ namespace postamt::proto::smtp {
 struct Limits {
   size_t max_command_line = 2048;         // bytes incl. CRLF (RFC 5321 §4.5.3.1.4 says 512; extensions need more)
   uint64_t max_message_size = 50u << 20;  // bytes of message content (after dot-unstuffing)
+  // > 0: content is handed out in ContentChunk events of about this many bytes as it
+  // arrives, so a session can spool it to disk with small buffers; DataDone.content and
+  // BdatDone.chunk then hold only the rest. 0: everything in DataDone / BdatDone.
+  size_t content_chunk = 0;
 };
 
 struct NeedMore {};
@@ -37,7 +41,12 @@ struct BdatDone {
   bool too_big = false;           // the message so far plus this chunk exceeds max_message_size; discarded
   bool bare_line_ending = false;  // a bare CR/LF in this chunk (a CR ending the previous chunk counts here)
 };
-using Event = std::variant<NeedMore, Line, LineTooLong, DataDone, BdatDone>;
+// Part of the DATA content or of a BDAT chunk, in order (only with Limits::content_chunk).
+// If the DataDone/BdatDone that follows says too_big, everything handed out is void.
+struct ContentChunk {
+  std::string bytes;
+};
+using Event = std::variant<NeedMore, Line, LineTooLong, DataDone, BdatDone, ContentChunk>;
 
 // normalize: bare CR / bare LF become CRLF in DataDone.content and BDAT chunks;
 // reject: keep them as they are but set bare_line_ending. Either way a line that began after
@@ -65,8 +74,8 @@ class Decoder {
 
   // Input bytes held: at most about max_command_line + one fed chunk, in every mode.
   size_t buffered() const { return in_.size() - head_; }
-  // DATA content collected so far (bounded by max_message_size).
-  size_t content_size() const { return content_.size(); }
+  // DATA content accepted so far, handed out or not (bounded by max_message_size).
+  uint64_t content_size() const { return content_total_; }
   bool in_command_mode() const { return mode_ == Mode::command; }
 
  private:
@@ -83,6 +92,10 @@ class Decoder {
   Event next_command();
   Event next_data();
   Event next_bdat();
+  // Hands out buffered content once it reaches Limits::content_chunk.
+  bool chunk_ready(const std::string& buf) const {
+    return limits_.content_chunk > 0 && !too_big_ && buf.size() >= limits_.content_chunk;
+  }
   void append_content(std::string_view bytes);
   void bare_line_ending();  // records a bare CR or LF; in normalize mode emits CRLF
   void append_chunk(std::string_view bytes);
@@ -99,6 +112,7 @@ class Decoder {
 
   DataState data_state_ = DataState::line_start;
   std::string content_;
+  uint64_t content_total_ = 0;  // DATA content bytes so far, including chunks handed out
   bool too_big_ = false;
   bool bare_ = false;
 
@@ -107,6 +121,7 @@ class Decoder {
   bool bdat_last_ = false;
   bool bdat_prev_cr_ = false;  // the last chunk byte scanned was CR (persists across chunks)
   std::string chunk_;
+  uint64_t chunk_total_ = 0;  // bytes of this BDAT chunk so far, including pieces handed out
 };
 
 }  // namespace postamt::proto::smtp

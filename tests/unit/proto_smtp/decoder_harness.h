@@ -40,13 +40,23 @@ struct Harness {
         }
       } else if (std::holds_alternative<LineTooLong>(e)) {
         events.push_back("TOO_LONG");
+      } else if (auto* c = std::get_if<ContentChunk>(&e)) {
+        // Streamed pieces are joined with what the Done event carries, so a streaming
+        // decoder must record exactly the same events as a non-streaming one.
+        EXPECT_GT(limits.content_chunk, 0u) << "ContentChunk without content_chunk";
+        streamed += c->bytes;
+        ++chunks;
       } else if (auto* d = std::get_if<DataDone>(&e)) {
+        std::string content = d->too_big ? std::string() : streamed + d->content;
+        streamed.clear();
         events.push_back(std::string("DATA:") + (d->too_big ? "big:" : "ok:") + (d->bare_line_ending ? "bare:" : "clean:") +
-                         d->content);
+                         content);
       } else if (auto* b = std::get_if<BdatDone>(&e)) {
+        std::string chunk = b->too_big ? std::string() : streamed + b->chunk;
+        streamed.clear();
         events.push_back(std::string("BDAT:") + (b->too_big ? "big:" : "ok:") + (b->bare_line_ending ? "bare:" : "clean:") +
-                         b->chunk);
-        so_far = bdat_last ? 0 : so_far + b->chunk.size();
+                         chunk);
+        so_far = bdat_last ? 0 : so_far + chunk.size();
       }
     }
     // After NeedMore nothing but a partial command line may stay buffered.
@@ -58,6 +68,8 @@ struct Harness {
   std::vector<std::string> events;
   uint64_t so_far = 0;
   bool bdat_last = false;
+  std::string streamed;  // ContentChunk bytes not yet closed by DataDone/BdatDone
+  size_t chunks = 0;
   size_t max_buffered_after_pump = 0;
 };
 
