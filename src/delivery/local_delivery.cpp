@@ -7,12 +7,12 @@
 
 namespace postamt::delivery {
 
-Result<store::DeliveryResult> deliver(store::Store& store, std::string_view message, const Envelope& env,
-                                      int64_t now) {
+namespace {
+
+// Everything but the bytes: targets with their trace headers, the queue entry.
+store::NewMessage build(const Envelope& env, int64_t now) {
   store::NewMessage msg;
-  msg.bytes = message;
   msg.internal_date = now;
-  if (!env.local.empty()) msg.summary = summarize(message);
   // An account reached through several addresses (aliases) gets one copy, traced
   // with the first address that reached it.
   std::set<int64_t> seen;
@@ -34,6 +34,39 @@ Result<store::DeliveryResult> deliver(store::Store& store, std::string_view mess
     out.smtputf8 = env.smtputf8;
     out.body_8bit = env.body_8bit;
     msg.outbound = std::move(out);
+  }
+  return msg;
+}
+
+}  // namespace
+
+Result<store::DeliveryResult> deliver(store::Store& store, std::string_view message, const Envelope& env,
+                                      int64_t now) {
+  store::NewMessage msg = build(env, now);
+  msg.bytes = message;
+  if (!msg.targets.empty()) msg.summary = summarize(message);
+  return store.deliver(msg);
+}
+
+Result<store::DeliveryResult> deliver_blob(store::Store& store, const std::string& blob_id, uint64_t blob_size,
+                                           const Envelope& env, int64_t now) {
+  store::NewMessage msg = build(env, now);
+  msg.blob_id = blob_id;
+  msg.blob_size = blob_size;
+  if (!msg.targets.empty()) {
+    // Parse once, here on the worker pool: the session never held the whole message.
+    auto reader = store.open_blob(blob_id);
+    if (!reader) return reader.error();
+    std::string bytes;
+    bytes.reserve(static_cast<size_t>(blob_size));
+    std::string buf(64 * 1024, '\0');
+    for (;;) {
+      auto n = (*reader)->read(buf.data(), buf.size());
+      if (!n) return n.error();
+      if (*n == 0) break;
+      bytes.append(buf.data(), *n);
+    }
+    msg.summary = summarize(bytes);
   }
   return store.deliver(msg);
 }

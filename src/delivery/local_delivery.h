@@ -32,4 +32,9 @@ struct Envelope {
 Result<store::DeliveryResult> deliver(store::Store& store, std::string_view message, const Envelope& env,
                                       int64_t now);
 
+// The same for a message spooled with Store::begin_blob() (SMTP DATA/BDAT): the
+// blob is read back once to compute the summary, then referenced, not copied.
+Result<store::DeliveryResult> deliver_blob(store::Store& store, const std::string& blob_id, uint64_t blob_size,
+                                           const Envelope& env, int64_t now);
+
 }  // namespace postamt::delivery

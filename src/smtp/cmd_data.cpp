@@ -7,6 +7,8 @@
 #include <ctime>
 #include <memory>
 
+#include <boost/asio/post.hpp>
+
 #include "auth/random.h"
 #include "base/strings.h"
 #include "net/runtime.h"
@@ -15,14 +17,6 @@
 namespace postamt::smtp {
 
 namespace {
-
-bool has_bare_line_ending(std::string_view s) {
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\n' && (i == 0 || s[i - 1] != '\r')) return true;
-    if (s[i] == '\r' && (i + 1 >= s.size() || s[i + 1] != '\n')) return true;
-  }
-  return false;
-}
 
 std::string rfc5322_date(std::time_t t) {
   std::tm tm{};
@@ -64,14 +58,47 @@ std::string Session::received_header(const std::string& queue_id) const {
   return h;
 }
 
+// The message being received goes straight to storage (Store::begin_blob), so a
+// session holds at most one content chunk in memory, never the whole message.
+asio::awaitable<void> Session::spool_open() {
+  queue_id_ = hex_id();
+  store::Store* st = &services_->store;
+  auto begin = [st]() { return st->begin_blob(); };
+  auto writer = co_await net::offload(services_->runtime.workers(), std::move(begin));
+  if (!writer) {
+    spdlog::error("smtp[{}] cannot spool id={}: {}", id_, queue_id_, writer.error().describe());
+    spool_failed_ = true;
+    co_return;
+  }
+  spool_ = std::move(*writer);
+  co_await spool_write(received_header(queue_id_));
+}
+
+asio::awaitable<void> Session::spool_write(std::string bytes) {
+  if (!spool_ || spool_failed_ || bytes.empty()) co_return;
+  store::BlobWriter* w = spool_.get();
+  auto write = [w, data = std::move(bytes)]() { return w->write(data); };
+  Result<void> r = co_await net::offload(services_->runtime.workers(), std::move(write));
+  if (!r) {
+    spdlog::error("smtp[{}] spool write failed id={}: {}", id_, queue_id_, r.error().describe());
+    spool_failed_ = true;
+  }
+}
+
+void Session::spool_discard() {
+  // Removing the unfinished file is disk work: leave it to the worker pool.
+  if (spool_) asio::post(services_->runtime.workers(), [w = std::shared_ptr<store::BlobWriter>(std::move(spool_))] {});
+  spool_failed_ = false;
+}
+
 asio::awaitable<void> Session::cmd_data(const codec::Command& c) {
   if (!c.argument.empty()) {
     reply(501, "5.5.4", "Syntax: DATA");
     client_error();
     co_return;
   }
-  if (state_ < State::mail || !bdat_message_.empty() || bdat_failed_) {
-    reply(503, "5.5.1", "Need MAIL and RCPT first");
+  if (state_ < State::mail || bdat_started_) {
+    reply(503, "5.5.1", "Need MAIL and RCPT first");  // RFC 3030 §3: no DATA after BDAT
     client_error();
     co_return;
   }
@@ -85,6 +112,7 @@ asio::awaitable<void> Session::cmd_data(const codec::Command& c) {
     closing_ = true;
     co_return;
   }
+  co_await spool_open();
   decoder_.start_data();
   stream_->set_timeout(settings_->data_timeout);
   // Past the size limit the decoder discards content but still waits for the
@@ -93,6 +121,10 @@ asio::awaitable<void> Session::cmd_data(const codec::Command& c) {
   uint64_t received = 0;
   for (;;) {
     auto ev = decoder_.next();
+    if (auto* piece = std::get_if<codec::ContentChunk>(&ev)) {
+      co_await spool_write(std::move(piece->bytes));
+      continue;
+    }
     if (auto* done = std::get_if<codec::DataDone>(&ev)) {
       stream_->set_timeout(settings_->command_timeout);
       if (done->too_big) {
@@ -103,7 +135,8 @@ asio::awaitable<void> Session::cmd_data(const codec::Command& c) {
         reply(554, "5.6.0", "Message contains bare CR or LF line endings (RFC 5321 §2.3.8)");
         reset_transaction();
       } else {
-        co_await finish_message(std::move(done->content));
+        co_await spool_write(std::move(done->content));
+        co_await finish_message();
       }
       co_return;
     }
@@ -130,15 +163,24 @@ asio::awaitable<void> Session::cmd_bdat(const codec::Command& c) {
     closing_ = true;
     co_return;
   }
+  // Only a transaction with recipients and no earlier failure keeps the content.
+  const bool keep = state_ == State::rcpt && !bdat_too_big_;
+  if (keep && !spool_ && !spool_failed_) co_await spool_open();
   // RFC 3030 §2: the chunk is always consumed, even when the command fails.
-  decoder_.start_bdat(c.bdat_size, bdat_message_.size());
+  decoder_.start_bdat(c.bdat_size, bdat_bytes_, c.bdat_last);
   stream_->set_timeout(settings_->data_timeout);
   std::optional<codec::BdatDone> chunk;
+  uint64_t streamed = 0;
   while (!chunk) {
     auto ev = decoder_.next();
     if (auto* done = std::get_if<codec::BdatDone>(&ev)) {
       chunk = std::move(*done);
       break;
+    }
+    if (auto* piece = std::get_if<codec::ContentChunk>(&ev)) {
+      streamed += piece->bytes.size();
+      if (keep) co_await spool_write(std::move(piece->bytes));
+      continue;
     }
     if (!co_await fill()) {
       closing_ = true;
@@ -156,13 +198,18 @@ asio::awaitable<void> Session::cmd_bdat(const codec::Command& c) {
     if (c.bdat_last) reset_transaction();
     co_return;
   }
+  bdat_started_ = true;
   if (chunk->too_big) bdat_too_big_ = true;
-  if (!bdat_too_big_ && !bdat_failed_) bdat_message_ += chunk->chunk;
+  if (chunk->bare_line_ending) bdat_bare_ = true;
+  if (keep && !bdat_too_big_) {
+    bdat_bytes_ += streamed + chunk->chunk.size();
+    co_await spool_write(std::move(chunk->chunk));
+  }
   if (!c.bdat_last) {
     if (bdat_too_big_)
       reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
     else
-      reply(250, "2.0.0", std::to_string(chunk->chunk.size()) + " octets received");
+      reply(250, "2.0.0", std::to_string(c.bdat_size) + " octets received");
     co_return;
   }
   if (bdat_too_big_) {
@@ -170,22 +217,32 @@ asio::awaitable<void> Session::cmd_bdat(const codec::Command& c) {
     reset_transaction();
     co_return;
   }
-  if (!settings_->normalize_bare_line_endings && has_bare_line_ending(bdat_message_)) {
+  if (bdat_bare_ && !settings_->normalize_bare_line_endings) {
     reply(554, "5.6.0", "Message contains bare CR or LF line endings (RFC 5321 §2.3.8)");
     reset_transaction();
     co_return;
   }
-  std::string content;
-  content.swap(bdat_message_);
-  co_await finish_message(std::move(content));
+  co_await finish_message();
 }
 
-asio::awaitable<void> Session::finish_message(std::string content) {
-  std::string queue_id = hex_id();
-  auto message = std::make_shared<std::string>(received_header(queue_id));
-  message->append(content);
-  content.clear();
-  content.shrink_to_fit();
+asio::awaitable<void> Session::finish_message() {
+  std::string queue_id = queue_id_;
+  store::BlobWriter* w = spool_.get();
+  if (!w || spool_failed_) {
+    reset_transaction();
+    reply(451, "4.3.0", "Local error in processing, try again later");
+    co_return;
+  }
+  // Durable bytes first (fsync + rename), then the metadata transaction.
+  auto finish = [w]() { return w->finish(); };
+  Result<std::string> blob = co_await net::offload(services_->runtime.workers(), std::move(finish));
+  uint64_t size = w->size();
+  if (!blob) {
+    spdlog::error("smtp[{}] spool finish failed id={}: {}", id_, queue_id, blob.error().describe());
+    reset_transaction();
+    reply(451, "4.3.0", "Local error in processing, try again later");
+    co_return;
+  }
 
   delivery::Envelope env;
   env.mail_from = mail_from_;
@@ -196,7 +253,8 @@ asio::awaitable<void> Session::finish_message(std::string content) {
   env.body_8bit = body_8bit_;
   store::Store* st = &services_->store;
   int64_t now = static_cast<int64_t>(std::time(nullptr));
-  auto work = [st, message, env, now]() { return delivery::deliver(*st, *message, env, now); };
+  std::string blob_id = *blob;
+  auto work = [st, blob_id, size, env, now]() { return delivery::deliver_blob(*st, blob_id, size, env, now); };
   Result<store::DeliveryResult> r = co_await net::offload(services_->runtime.workers(), std::move(work));
   size_t nrcpt = local_.size() + remote_.size();
   reset_transaction();
@@ -210,13 +268,14 @@ asio::awaitable<void> Session::finish_message(std::string content) {
       reply(451, "4.3.0", "Local error in processing, try again later");
     co_return;
   }
-  spdlog::info("smtp[{}] accepted id={} size={} from=<{}> nrcpt={} rip={}", id_, queue_id, message->size(), env.mail_from,
-               nrcpt, stream_->remote_ip());
+  spdlog::info("smtp[{}] accepted id={} size={} from=<{}> nrcpt={} rip={}", id_, queue_id, size, env.mail_from, nrcpt,
+               stream_->remote_ip());
   for (const auto& p : r->placed)
     spdlog::info("smtp[{}] delivered id={} account={} mailbox={} uid={}", id_, queue_id, p.account_id, p.mailbox_id,
                  p.uid);
   for (int64_t a : r->over_quota) spdlog::warn("smtp[{}] over quota id={} account={}", id_, queue_id, a);
-  if (!r->queue_id.empty()) spdlog::info("smtp[{}] queued id={} queue={} nrcpt={}", id_, queue_id, r->queue_id, env.remote.size());
+  if (!r->queue_id.empty())
+    spdlog::info("smtp[{}] queued id={} queue={} nrcpt={}", id_, queue_id, r->queue_id, env.remote.size());
   if (r->placed.empty() && r->queue_id.empty() && !r->over_quota.empty()) {
     reply(552, "5.2.2", "Mailbox full");
     co_return;

@@ -120,7 +120,7 @@ asio::awaitable<void> Session::cmd_mail(const codec::Command& c) {
 }
 
 asio::awaitable<void> Session::cmd_rcpt(const codec::Command& c) {
-  if (state_ < State::mail) {
+  if (state_ < State::mail || bdat_started_) {
     reply(503, "5.5.1", "Need MAIL command first");
     client_error();
     co_return;

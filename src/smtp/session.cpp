@@ -35,6 +35,7 @@ static codec::Limits limits_of(const Settings& s) {
   codec::Limits l;
   l.max_command_line = s.max_command_line;
   l.max_message_size = s.max_message_size;
+  l.content_chunk = 64 * 1024;  // spooled to storage as it arrives
   return l;
 }
 
@@ -144,10 +145,11 @@ void Session::reset_transaction() {
   body_8bit_ = false;
   local_.clear();
   remote_.clear();
-  bdat_message_.clear();
-  bdat_message_.shrink_to_fit();
-  bdat_failed_ = false;
+  spool_discard();
+  bdat_started_ = false;
   bdat_too_big_ = false;
+  bdat_bare_ = false;
+  bdat_bytes_ = 0;
   if (state_ > State::ready) state_ = State::ready;
 }
 

@@ -62,7 +62,10 @@ class Session {
   asio::awaitable<bool> flush();
   // Counts a client error; closes the session past the limit.
   void client_error();
-  asio::awaitable<void> finish_message(std::string content);
+  asio::awaitable<void> spool_open();
+  asio::awaitable<void> spool_write(std::string bytes);
+  void spool_discard();
+  asio::awaitable<void> finish_message();
   void reset_transaction();
   bool tls_available() const;
   bool auth_allowed() const;
@@ -91,9 +94,13 @@ class Session {
   bool body_8bit_ = false;
   std::vector<delivery::LocalRecipient> local_;
   std::vector<store::OutboundRecipient> remote_;
-  std::string bdat_message_;
-  bool bdat_failed_ = false;   // a BDAT error: later chunks are read and discarded
+  std::string queue_id_;                      // names the message in Received: and logs
+  std::unique_ptr<store::BlobWriter> spool_;  // the content, streamed to storage
+  bool spool_failed_ = false;                 // a spool write failed: 451 at the end
+  bool bdat_started_ = false;                 // RFC 3030 §3: then no DATA, no RCPT
   bool bdat_too_big_ = false;
+  bool bdat_bare_ = false;
+  uint64_t bdat_bytes_ = 0;                   // content kept from earlier chunks
 };
 
 }  // namespace postamt::smtp

@@ -1,6 +1,8 @@
 // Content-addressed blob files; see blob_store.h. Crash safety relies on POSIX
 // rename atomicity plus fsync of the file before and of the directory after the
 // rename, so a blob path either does not exist or holds the complete bytes.
+// Not exposed to network input directly: blob ids come from our own hashing,
+// and every path built from an id is checked by is_valid_id() first.
 #include "store/blob_store.h"
 
 #include <fcntl.h>
@@ -23,6 +25,9 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr auto kStaleTmpAge = std::chrono::hours(1);
+// A streaming writer's buffer: big enough to keep write() calls few for a
+// sender's small BDAT chunks or DATA lines, small enough per session.
+constexpr size_t kWriteBuffer = 64 * 1024;
 
 Error io_error(const std::string& what, const std::string& path, int err) {
   // Disk trouble is transient from the client's point of view: SMTP answers 4xx
@@ -59,6 +64,171 @@ Result<void> write_all(int fd, std::string_view bytes, const std::string& path) 
   }
   return ok_result();
 }
+
+std::string to_hex(const unsigned char* bytes, unsigned int len) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(len * 2);
+  for (unsigned int i = 0; i < len; ++i) {
+    out += kHex[bytes[i] >> 4];
+    out += kHex[bytes[i] & 15];
+  }
+  return out;
+}
+
+std::string blob_dir(const std::string& root, const std::string& id) {
+  return root + "/" + id.substr(0, 2) + "/" + id.substr(2, 2);
+}
+
+// Unique temp name: two threads (or processes) writing the same content must
+// not share a file.
+std::string new_tmp_path(const std::string& root, const std::string& tag) {
+  static std::atomic<uint64_t> counter{0};
+  return root + "/tmp/" + tag + "." + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1)) + "." +
+         random_hex(4, false);
+}
+
+// Moves a complete, fsynced temp file into place as blob `id` and makes the new
+// directory entry durable. The temp file is gone afterwards, success or not.
+// Replacing an identical blob written concurrently is harmless: same bytes.
+Result<void> install(const std::string& root, const std::string& tmp, const std::string& id) {
+  std::string dir1 = root + "/" + id.substr(0, 2);
+  std::string dir2 = blob_dir(root, id);
+  auto r = ensure_dir(dir1, root);
+  if (r) r = ensure_dir(dir2, dir1);
+  if (!r) {
+    ::unlink(tmp.c_str());
+    return r;
+  }
+  std::string final_path = dir2 + "/" + id;
+  if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
+    auto err = io_error("rename", final_path, errno);
+    ::unlink(tmp.c_str());
+    return err;
+  }
+  return fsync_dir(dir2);
+}
+
+struct DigestFree {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+using DigestPtr = std::unique_ptr<EVP_MD_CTX, DigestFree>;
+
+// Streams into tmp/, hashing every byte as it arrives (the id is known only at
+// the end), so no message is ever held whole in memory.
+class FileBlobWriter final : public BlobWriter {
+ public:
+  FileBlobWriter(std::string root, std::string tmp, int fd, DigestPtr digest)
+      : root_(std::move(root)), tmp_(std::move(tmp)), fd_(fd), digest_(std::move(digest)) {}
+  ~FileBlobWriter() override { discard(); }
+  FileBlobWriter(const FileBlobWriter&) = delete;
+  FileBlobWriter& operator=(const FileBlobWriter&) = delete;
+
+  Result<void> write(std::string_view bytes) override {
+    if (auto r = usable(); !r) return r;
+    if (EVP_DigestUpdate(digest_.get(), bytes.data(), bytes.size()) != 1)
+      return fail(Error::make(ErrorCode::internal, "storage error", "sha256 update failed"));
+    if (buf_.size() + bytes.size() > kWriteBuffer) {
+      if (auto r = flush(); !r) return fail(r.error());
+    }
+    if (bytes.size() >= kWriteBuffer) {
+      // Large pieces go straight to the file: copying them gains nothing.
+      if (auto r = write_all(fd_, bytes, tmp_); !r) return fail(r.error());
+    } else {
+      if (buf_.capacity() < kWriteBuffer) buf_.reserve(kWriteBuffer);
+      buf_.append(bytes);
+    }
+    size_ += bytes.size();
+    return ok_result();
+  }
+
+  Result<std::string> finish() override {
+    if (state_ == State::finished) return id_;
+    if (auto r = usable(); !r) return r.error();
+    if (auto r = flush(); !r) return fail(r.error());
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_DigestFinal_ex(digest_.get(), digest, &len) != 1)
+      return fail(Error::make(ErrorCode::internal, "storage error", "sha256 final failed"));
+    std::string id = to_hex(digest, len);
+    std::string dir = blob_dir(root_, id);
+    struct stat st {};
+    if (::stat((dir + "/" + id).c_str(), &st) == 0) {
+      // Stored once: drop this copy (no fsync needed for bytes we delete). The
+      // existing entry may come from a concurrent writer that renamed it but has
+      // not fsynced the directory yet; our caller is about to reference it, so
+      // make the entry durable here too.
+      discard();
+      if (auto r = fsync_dir(dir); !r) return fail(r.error());
+      return done(std::move(id));
+    }
+    auto r = sync_and_close();
+    if (r) r = install(root_, tmp_, id);
+    tmp_.clear();  // renamed into place, or removed by whichever step failed
+    if (!r) return fail(r.error());
+    return done(std::move(id));
+  }
+
+  uint64_t size() const override { return size_; }
+
+ private:
+  enum class State { open, finished, failed };
+
+  Result<void> usable() const {
+    if (state_ == State::failed) return error_;
+    if (state_ == State::finished)
+      return Error::make(ErrorCode::internal, "storage error", "write to a finished blob");
+    return ok_result();
+  }
+
+  Result<void> flush() {
+    auto r = write_all(fd_, buf_, tmp_);
+    buf_.clear();
+    return r;
+  }
+
+  Result<void> sync_and_close() {
+    Result<void> r;
+    if (::fsync(fd_) != 0) r = io_error("fsync", tmp_, errno);
+    if (::close(fd_) != 0 && r) r = io_error("close", tmp_, errno);
+    fd_ = -1;
+    if (!r) ::unlink(tmp_.c_str());
+    return r;
+  }
+
+  // Closes and removes the temp file, if any; idempotent.
+  void discard() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    if (!tmp_.empty()) ::unlink(tmp_.c_str());
+    tmp_.clear();
+    std::string().swap(buf_);
+  }
+
+  Error fail(Error e) {
+    discard();
+    state_ = State::failed;
+    error_ = e;
+    return e;
+  }
+
+  std::string done(std::string id) {
+    std::string().swap(buf_);
+    state_ = State::finished;
+    id_ = id;
+    return id;
+  }
+
+  std::string root_;
+  std::string tmp_;  // empty once removed or renamed into place
+  int fd_;
+  DigestPtr digest_;
+  std::string buf_;
+  uint64_t size_ = 0;
+  State state_ = State::open;
+  Error error_;
+  std::string id_;
+};
 
 class FileReader final : public MessageReader {
  public:
@@ -136,14 +306,7 @@ std::string BlobStore::compute_id(std::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
-  }
-  return out;
+  return to_hex(digest, len);
 }
 
 bool BlobStore::is_valid_id(std::string_view id) {
@@ -153,9 +316,7 @@ bool BlobStore::is_valid_id(std::string_view id) {
   return true;
 }
 
-std::string BlobStore::path_of(const std::string& id) const {
-  return root_ + "/" + id.substr(0, 2) + "/" + id.substr(2, 2) + "/" + id;
-}
+std::string BlobStore::path_of(const std::string& id) const { return blob_dir(root_, id) + "/" + id; }
 
 bool BlobStore::exists(const std::string& id) const {
   struct stat st {};
@@ -164,17 +325,15 @@ bool BlobStore::exists(const std::string& id) const {
 
 Result<void> BlobStore::put(const std::string& id, std::string_view bytes) const {
   if (!is_valid_id(id)) return Error::make(ErrorCode::internal, "bad blob id", id);
-  if (exists(id)) return ok_result();
+  if (exists(id)) {
+    // Stored once. Its writer may have renamed it in but not yet made the entries
+    // durable; a commit that references it must not outrun that (DESIGN §5).
+    auto r = fsync_dir(blob_dir(root_, id));
+    if (r) r = fsync_dir(root_ + "/" + id.substr(0, 2));
+    return r;
+  }
 
-  std::string dir1 = root_ + "/" + id.substr(0, 2);
-  std::string dir2 = dir1 + "/" + id.substr(2, 2);
-  if (auto r = ensure_dir(dir1, root_); !r) return r;
-  if (auto r = ensure_dir(dir2, dir1); !r) return r;
-
-  // Unique temp name: two threads storing the same content must not share a file.
-  static std::atomic<uint64_t> counter{0};
-  std::string tmp = root_ + "/tmp/" + id.substr(0, 16) + "." + std::to_string(::getpid()) + "." +
-                    std::to_string(counter.fetch_add(1)) + "." + random_hex(4, false);
+  std::string tmp = new_tmp_path(root_, id.substr(0, 16));
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
   if (fd < 0) return io_error("create", tmp, errno);
   auto written = write_all(fd, bytes, tmp);
@@ -184,14 +343,20 @@ Result<void> BlobStore::put(const std::string& id, std::string_view bytes) const
     ::unlink(tmp.c_str());
     return written;
   }
-  // Replacing an identical blob written concurrently is harmless: same bytes.
-  std::string final_path = path_of(id);
-  if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
-    auto err = io_error("rename", final_path, errno);
-    ::unlink(tmp.c_str());
-    return err;
-  }
-  return fsync_dir(dir2);
+  return install(root_, tmp, id);
+}
+
+Result<std::unique_ptr<BlobWriter>> BlobStore::begin_write() const {
+  DigestPtr digest(EVP_MD_CTX_new());
+  if (!digest || EVP_DigestInit_ex(digest.get(), EVP_sha256(), nullptr) != 1)
+    return Error::make(ErrorCode::internal, "storage error", "sha256 init failed");
+  // Created now, so a full disk or a permission problem shows before the
+  // client sends the message.
+  std::string tmp = new_tmp_path(root_, "spool");
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  if (fd < 0) return io_error("create", tmp, errno);
+  std::unique_ptr<BlobWriter> writer = std::make_unique<FileBlobWriter>(root_, std::move(tmp), fd, std::move(digest));
+  return writer;
 }
 
 void BlobStore::remove(const std::string& id) const {

@@ -2,7 +2,8 @@
 // sha256>. A blob becomes visible only complete and durable: written to
 // blobs/tmp/, fsynced, renamed into place, directory fsynced. Identical content
 // is stored once. Usable by every file-backed backend; deciding when a blob is
-// unreferenced is the backend's job (it owns the references).
+// unreferenced is the backend's job (it owns the references). Blobs arrive
+// whole (put) or streamed (begin_write, for the SMTP spool).
 #pragma once
 
 #include <cstdint>
@@ -32,6 +33,10 @@ class BlobStore {
   bool exists(const std::string& id) const;
   // Missing blobs are fine: deletion is idempotent garbage collection.
   void remove(const std::string& id) const;
+  // A writer streaming into a new temp file under tmp/, hashing as it goes and
+  // buffering at most 64 KiB; finish() installs the blob like put(). Independent
+  // of this object's lifetime.
+  Result<std::unique_ptr<BlobWriter>> begin_write() const;
   Result<uint64_t> file_size(const std::string& id) const;
 
   // A reader yielding prefix, then the blob's bytes streamed from the file. The

@@ -94,6 +94,32 @@ class MessageReader {
   virtual Result<size_t> read(char* buf, size_t n) = 0;
 };
 
+// Streams one new blob to storage (SMTP DATA/BDAT spool), so a message never has
+// to be held in memory whole. Destroying an unfinished writer removes what it
+// wrote. Blocking: call from the worker pool. A writer is used by one thread at
+// a time and must not outlive the Store that made it.
+//
+// Garbage: an unfinished blob is removed by the destructor (after a crash
+// mid-write, its temp file goes with the sweep of hour-old temp files at open).
+// A finished blob that no deliver() references is an accepted leftover: it
+// stays in storage (SQLite backend: a file under blobs/ without a row, which
+// nothing sweeps; memory backend: until the store is destroyed) unless a
+// delivery referencing it places nothing (everybody over quota) or a later
+// reference to identical content goes away — then it is collected as usual.
+// Callers deliver what they finish, or accept the leftover.
+class BlobWriter {
+ public:
+  virtual ~BlobWriter() = default;
+  // Appends bytes. After an error the writer is unusable (finish() fails too).
+  virtual Result<void> write(std::string_view bytes) = 0;
+  // Makes the blob durable (fsync file, rename, fsync directory) and returns its
+  // content address (hex sha256 of all bytes written). If a blob with that id exists
+  // already, the new copy is dropped (content-addressed, stored once). Calling it
+  // again returns the same id; write() after finish() is an internal error.
+  virtual Result<std::string> finish() = 0;
+  virtual uint64_t size() const = 0;   // bytes written so far
+};
+
 // One local recipient of a delivery.
 struct DeliveryTarget {
   int64_t account_id = 0;
@@ -118,8 +144,17 @@ struct OutboundMessage {
   std::string envid;                 // RFC 3461 ENVID or empty
 };
 
+// The message content is either `bytes` (written to storage by deliver()) or a
+// blob written beforehand with Store::begin_blob() (`blob_id` set).
 struct NewMessage {
   std::string_view bytes;            // the message as received (CRLF lines), incl. our Received:
+  // If set: the message bytes are this blob (written with begin_blob(), finished);
+  // `bytes` is ignored. The id is never re-checked against the content.
+  std::string blob_id;
+  // Its size, with blob_id. Trusted, not verified: it becomes each message's
+  // size (trace prefix + blob_size, i.e. RFC822.SIZE), the quota charge and the
+  // queue entry's size, so it must be what the writer's size() reported.
+  uint64_t blob_size = 0;
   MessageSummary summary;
   int64_t internal_date = 0;
   std::vector<DeliveryTarget> targets;       // local recipients
@@ -194,12 +229,25 @@ class Store {
   virtual Result<Mailbox> get_mailbox(int64_t account_id, std::string_view name) = 0;  // INBOX case-insensitive
 
   // Messages.
+  // Places the message in every target's mailbox (one row per target sharing
+  // one blob; targets over quota are skipped) and queues `outbound`, in one
+  // commit: everything placed and queued becomes visible together, or nothing.
+  // With msg.blob_id: the blob must exist when the delivery commits; if it does
+  // not (never finished, unknown, or garbage-collected meanwhile because the
+  // last message with identical content was expunged after finish()), temp
+  // "blob vanished, retry" and nothing is visible. A malformed id is params.
   virtual Result<DeliveryResult> deliver(const NewMessage& msg) = 0;
   virtual Result<std::vector<Message>> list_messages(int64_t mailbox_id) = 0;  // ascending UID
   virtual Result<Message> get_message(int64_t mailbox_id, uint32_t uid) = 0;
   virtual Result<std::unique_ptr<MessageReader>> open_message(int64_t mailbox_id, uint32_t uid) = 0;
   // Removes the messages (unknown UIDs ignored); unreferenced blobs are deleted.
   virtual Result<void> expunge(int64_t mailbox_id, const std::vector<uint32_t>& uids) = 0;
+
+  // Blobs written ahead of delivery (see BlobWriter).
+  virtual Result<std::unique_ptr<BlobWriter>> begin_blob() = 0;
+  // Reads a blob's bytes (not a message: no trace prefix). Any blob present in
+  // storage, delivered or only finished. not_found if absent, params if malformed.
+  virtual Result<std::unique_ptr<MessageReader>> open_blob(std::string_view blob_id) = 0;
 
   // Outbound queue.
   virtual Result<std::vector<QueueEntry>> list_queue() = 0;

@@ -1,6 +1,7 @@
-// In-memory backend: mailboxes, messages, expunge, the outbound queue. Blobs are
-// shared, reference-counted strings keyed by their sha256 like on disk, so the
-// "stored once" and "freed when unreferenced" rules behave as in SQLite.
+// In-memory backend: mailboxes, messages, expunge, the outbound queue, streamed
+// blobs. Blobs are shared, reference-counted strings keyed by their sha256 like
+// on disk, so the "stored once" and "freed when unreferenced" rules (and a
+// streamed blob vanishing before its delivery) behave as in SQLite.
 #include <algorithm>
 #include <limits>
 
@@ -16,7 +17,59 @@ Error mailbox_not_found(int64_t id) {
   return Error::make(ErrorCode::not_found, "no such mailbox", std::to_string(id));
 }
 
+// Accumulates in memory (this backend keeps everything there); the blob
+// becomes visible to the store only in finish().
+class MemoryBlobWriter final : public BlobWriter {
+ public:
+  explicit MemoryBlobWriter(MemoryStore* store) : store_(store) {}
+
+  Result<void> write(std::string_view bytes) override {
+    if (finished_) return Error::make(ErrorCode::internal, "storage error", "write to a finished blob");
+    bytes_.append(bytes);
+    return ok_result();
+  }
+
+  Result<std::string> finish() override {
+    if (!finished_) {
+      id_ = BlobStore::compute_id(bytes_);
+      size_ = bytes_.size();
+      store_->add_finished_blob(id_, std::move(bytes_));
+      std::string().swap(bytes_);
+      finished_ = true;
+    }
+    return id_;
+  }
+
+  uint64_t size() const override { return finished_ ? size_ : bytes_.size(); }
+
+ private:
+  MemoryStore* store_;
+  std::string bytes_;
+  std::string id_;
+  uint64_t size_ = 0;
+  bool finished_ = false;
+};
+
 }  // namespace
+
+Result<std::unique_ptr<BlobWriter>> MemoryStore::begin_blob() {
+  std::unique_ptr<BlobWriter> writer = std::make_unique<MemoryBlobWriter>(this);
+  return writer;
+}
+
+void MemoryStore::add_finished_blob(const std::string& id, std::string bytes) {
+  std::lock_guard lock(mu_);
+  auto& entry = blobs_[id];
+  if (!entry.first) entry.first = std::make_shared<const std::string>(std::move(bytes));
+}
+
+Result<std::unique_ptr<MessageReader>> MemoryStore::open_blob(std::string_view blob_id) {
+  if (!BlobStore::is_valid_id(blob_id)) return Error::make(ErrorCode::params, "bad blob id", std::string(blob_id));
+  std::lock_guard lock(mu_);
+  auto it = blobs_.find(std::string(blob_id));
+  if (it == blobs_.end()) return Error::make(ErrorCode::not_found, "message data missing", std::string(blob_id));
+  return make_string_reader({}, it->second.first);
+}
 
 StoredMailbox* MemoryStore::mailbox_by_name(int64_t account_id, std::string_view name) {
   for (auto& [id, mb] : mailboxes_)
@@ -35,6 +88,8 @@ void MemoryStore::create_mailbox(int64_t account_id, const std::string& name, co
   mailboxes_.emplace(mb.info.id, std::move(mb));
 }
 
+// `bytes` is used only if no blob with that id exists (always the case for a
+// streamed blob, checked before).
 void MemoryStore::add_blob_ref(const std::string& id, std::string_view bytes) {
   auto& entry = blobs_[id];
   if (!entry.first) entry.first = std::make_shared<const std::string>(bytes);
@@ -65,7 +120,11 @@ Result<DeliveryResult> MemoryStore::deliver(const NewMessage& msg) {
   if (msg.targets.empty() && !msg.outbound) return Error::make(ErrorCode::params, "message has no recipients");
   if (msg.outbound && msg.outbound->recipients.empty())
     return Error::make(ErrorCode::params, "outbound message has no recipients");
-  std::string blob_id = BlobStore::compute_id(msg.bytes);
+  const bool streamed = !msg.blob_id.empty();
+  if (streamed && !BlobStore::is_valid_id(msg.blob_id))
+    return Error::make(ErrorCode::params, "bad blob id", msg.blob_id);
+  std::string blob_id = streamed ? msg.blob_id : BlobStore::compute_id(msg.bytes);
+  uint64_t blob_size = streamed ? msg.blob_size : msg.bytes.size();
   int64_t now = unix_now();
   DeliveryResult result;
   std::vector<Change> changes;
@@ -73,6 +132,8 @@ Result<DeliveryResult> MemoryStore::deliver(const NewMessage& msg) {
     std::lock_guard lock(mu_);
     // Check everything that can fail before changing anything: all or nothing,
     // like the SQLite transaction.
+    if (streamed && !blobs_.count(blob_id))
+      return Error::make(ErrorCode::temp, "blob vanished, retry", blob_id);
     for (const auto& target : msg.targets) {
       auto* mb = mailbox_by_name(target.account_id, target.mailbox);
       if (!mb) mb = mailbox_by_name(target.account_id, "INBOX");
@@ -83,7 +144,7 @@ Result<DeliveryResult> MemoryStore::deliver(const NewMessage& msg) {
       auto acct_it = accounts_.find(target.account_id);
       if (acct_it == accounts_.end()) continue;  // removed since resolution
       StoredAccount& acct = acct_it->second;
-      uint64_t size = target.trace_prefix.size() + msg.bytes.size();
+      uint64_t size = target.trace_prefix.size() + blob_size;
       if (acct.info.quota_bytes > 0 && acct.info.used_bytes + size > acct.info.quota_bytes) {
         result.over_quota.push_back(target.account_id);
         continue;
@@ -119,13 +180,20 @@ Result<DeliveryResult> MemoryStore::deliver(const NewMessage& msg) {
       e.queue_id = new_queue_id();
       e.message = *msg.outbound;
       e.blob_id = blob_id;
-      e.size = msg.bytes.size();
+      e.size = blob_size;
       e.created = now;
       e.next_attempt = now;
       e.state = "queued";
       add_blob_ref(blob_id, msg.bytes);
       result.queue_id = e.queue_id;
       queue_.push_back(std::move(e));
+    }
+    // Placed nowhere (everybody over quota): an unreferenced blob with this id
+    // (streamed, or finished and never delivered) is garbage now, as the SQLite
+    // backend collects it after such a delivery.
+    if (result.placed.empty() && result.queue_id.empty()) {
+      auto it = blobs_.find(blob_id);
+      if (it != blobs_.end() && it->second.second == 0) blobs_.erase(it);
     }
   }
   hub_.publish(changes);

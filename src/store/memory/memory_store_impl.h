@@ -63,7 +63,14 @@ class MemoryStore final : public Store {
   Result<std::unique_ptr<MessageReader>> open_message(int64_t mailbox_id, uint32_t uid) override;
   Result<void> expunge(int64_t mailbox_id, const std::vector<uint32_t>& uids) override;
 
+  Result<std::unique_ptr<BlobWriter>> begin_blob() override;
+  Result<std::unique_ptr<MessageReader>> open_blob(std::string_view blob_id) override;
+
   Result<std::vector<QueueEntry>> list_queue() override;
+
+  // For MemoryBlobWriter::finish(): stores a finished blob unreferenced, unless
+  // one with that id exists.
+  void add_finished_blob(const std::string& id, std::string bytes);
 
   void subscribe(ChangeListener listener) override { hub_.subscribe(std::move(listener)); }
 
@@ -81,7 +88,9 @@ class MemoryStore final : public Store {
   std::map<int64_t, StoredAccount> accounts_;
   std::map<std::string, std::vector<std::string>> aliases_;  // source -> targets
   std::map<int64_t, StoredMailbox> mailboxes_;
-  std::map<std::string, std::pair<std::shared_ptr<const std::string>, uint64_t>> blobs_;  // id -> bytes, refs
+  // id -> bytes, refs. Like files on disk: a finished, never delivered blob sits
+  // here with 0 refs; an entry whose refs drop to 0 is collected.
+  std::map<std::string, std::pair<std::shared_ptr<const std::string>, uint64_t>> blobs_;
   std::vector<QueueEntry> queue_;
   std::set<std::string> email_ids_;
   int64_t next_account_id_ = 1;

@@ -1,5 +1,6 @@
 // SQLite backend: mailboxes and messages — delivery (blob + rows + queue entry in
-// one group-committed transaction), listing, reading, expunge. UIDs come from
+// one group-committed transaction; the blob written by deliver() or streamed
+// before with begin_blob()), listing, reading, expunge. UIDs come from
 // mailboxes.uidnext, bumped in the same transaction as the insert, so they are
 // strictly ascending and never reused (RFC 9051 §2.3.1.1); modseqs from the
 // account's counter (RFC 7162).
@@ -144,8 +145,8 @@ Result<Mailbox> SqliteStoreImpl::get_mailbox(int64_t account_id, std::string_vie
 }
 
 Result<void> SqliteStoreImpl::insert_message_job(TxContext& tx, const NewMessage& msg, const std::string& blob_id,
-                                                 const DeliveryTarget& target, DeliveryResult& result,
-                                                 std::vector<Change>& changes) {
+                                                 uint64_t blob_size, const DeliveryTarget& target,
+                                                 DeliveryResult& result, std::vector<Change>& changes) {
   Db& db = tx.db;
   auto quota = db.prepare("SELECT quota_bytes, used_bytes FROM accounts WHERE id = ?1");
   if (!quota) return quota.error();
@@ -156,7 +157,7 @@ Result<void> SqliteStoreImpl::insert_message_job(TxContext& tx, const NewMessage
   if (!*row) return ok_result();
   uint64_t quota_bytes = static_cast<uint64_t>(quota->i64(0));
   uint64_t used_bytes = static_cast<uint64_t>(quota->i64(1));
-  uint64_t size = target.trace_prefix.size() + msg.bytes.size();
+  uint64_t size = target.trace_prefix.size() + blob_size;
   if (quota_bytes > 0 && used_bytes + size > quota_bytes) {
     result.over_quota.push_back(target.account_id);
     return ok_result();
@@ -235,26 +236,37 @@ Result<DeliveryResult> SqliteStoreImpl::deliver(const NewMessage& msg) {
   if (msg.targets.empty() && !msg.outbound) return Error::make(ErrorCode::params, "message has no recipients");
   if (msg.outbound && msg.outbound->recipients.empty())
     return Error::make(ErrorCode::params, "outbound message has no recipients");
-  std::string blob_id = BlobStore::compute_id(msg.bytes);
+  // A streamed blob is on disk already (begin_blob); its size is the caller's word.
+  const bool streamed = !msg.blob_id.empty();
+  if (streamed && !BlobStore::is_valid_id(msg.blob_id))
+    return Error::make(ErrorCode::params, "bad blob id", msg.blob_id);
+  std::string blob_id = streamed ? msg.blob_id : BlobStore::compute_id(msg.bytes);
+  uint64_t blob_size = streamed ? msg.blob_size : msg.bytes.size();
   // Written and fsynced on the caller's thread, so concurrent deliveries write
   // their blobs in parallel and only the metadata goes through the group commit.
-  if (auto r = blobs_.put(blob_id, msg.bytes); !r) return r.error();
+  if (!streamed)
+    if (auto r = blobs_.put(blob_id, msg.bytes); !r) return r.error();
 
   DeliveryResult result;
   std::vector<Change> changes;
   auto r = write([&](TxContext& tx) -> Result<void> {
-    // Under the write lock: a blob collected since put() (its last reference
-    // expunged meanwhile, here or in another process) is written again.
-    if (!blobs_.exists(blob_id))
+    // Under the write lock, which blob collection holds while it unlinks (see
+    // collect_blobs): a blob collected since it was written (its last reference
+    // expunged meanwhile, here or in another process) is written again — or,
+    // when streamed, its bytes are gone and the sender must send them again.
+    // Either way no row ever points at a missing file.
+    if (!blobs_.exists(blob_id)) {
+      if (streamed) return Error::make(ErrorCode::temp, "blob vanished, retry", blob_id);
       if (auto again = blobs_.put(blob_id, msg.bytes); !again) return again;
+    }
     auto blob = tx.db.prepare("INSERT OR IGNORE INTO blobs(id, size, created) VALUES (?1, ?2, ?3)");
     if (!blob) return blob.error();
-    if (auto b = blob->bind(1, blob_id).bind(2, static_cast<int64_t>(msg.bytes.size())).bind(3, unix_now()).run(); !b)
+    if (auto b = blob->bind(1, blob_id).bind(2, static_cast<int64_t>(blob_size)).bind(3, unix_now()).run(); !b)
       return b;
     for (const auto& target : msg.targets)
-      if (auto t = insert_message_job(tx, msg, blob_id, target, result, changes); !t) return t;
+      if (auto t = insert_message_job(tx, msg, blob_id, blob_size, target, result, changes); !t) return t;
     if (msg.outbound)
-      if (auto q = insert_queue_job(tx, *msg.outbound, blob_id, msg.bytes.size(), result); !q) return q;
+      if (auto q = insert_queue_job(tx, *msg.outbound, blob_id, blob_size, result); !q) return q;
     // Everybody over quota: the blob (and its row) is garbage after commit.
     if (result.placed.empty() && result.queue_id.empty()) tx.unreferenced_blobs.push_back(blob_id);
     return ok_result();
@@ -318,6 +330,12 @@ Result<std::unique_ptr<MessageReader>> SqliteStoreImpl::open_message(int64_t mai
     blob_id = stmt->text(1);
   }
   return blobs_.open_reader(blob_id, std::move(prefix));
+}
+
+Result<std::unique_ptr<MessageReader>> SqliteStoreImpl::open_blob(std::string_view blob_id) {
+  std::string id(blob_id);
+  if (!BlobStore::is_valid_id(id)) return Error::make(ErrorCode::params, "bad blob id", id);
+  return blobs_.open_reader(id, {});
 }
 
 Result<void> SqliteStoreImpl::expunge(int64_t mailbox_id, const std::vector<uint32_t>& uids) {

@@ -70,6 +70,9 @@ class SqliteStoreImpl final : public SqliteStore {
   Result<std::unique_ptr<MessageReader>> open_message(int64_t mailbox_id, uint32_t uid) override;
   Result<void> expunge(int64_t mailbox_id, const std::vector<uint32_t>& uids) override;
 
+  Result<std::unique_ptr<BlobWriter>> begin_blob() override { return blobs_.begin_write(); }
+  Result<std::unique_ptr<MessageReader>> open_blob(std::string_view blob_id) override;
+
   Result<std::vector<QueueEntry>> list_queue() override;
 
   void subscribe(ChangeListener listener) override { hub_.subscribe(std::move(listener)); }
@@ -96,7 +99,8 @@ class SqliteStoreImpl final : public SqliteStore {
   static Result<void> create_mailbox(Db& db, int64_t account_id, const std::string& name,
                                      const std::string& special_use);
   Result<void> insert_message_job(TxContext& tx, const NewMessage& msg, const std::string& blob_id,
-                                  const DeliveryTarget& target, DeliveryResult& result, std::vector<Change>& changes);
+                                  uint64_t blob_size, const DeliveryTarget& target, DeliveryResult& result,
+                                  std::vector<Change>& changes);
   Result<void> insert_queue_job(TxContext& tx, const OutboundMessage& out, const std::string& blob_id,
                                 uint64_t size, DeliveryResult& result);
 

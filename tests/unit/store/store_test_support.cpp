@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "store/memory/memory_store.h"
@@ -100,6 +101,48 @@ int StoreTest::blob_file_count() const {
   return count;
 }
 
+int StoreTest::tmp_file_count() const {
+  if (!persistent()) return -1;
+  int count = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(dir_) / "blobs" / "tmp")) {
+    (void)entry;
+    ++count;
+  }
+  return count;
+}
+
+std::string StoreTest::stream_blob(std::string_view bytes, size_t piece) {
+  auto writer = store_->begin_blob();
+  EXPECT_TRUE(writer.ok()) << writer.error().describe();
+  if (!writer) return {};
+  while (!bytes.empty()) {
+    size_t n = std::min(piece, bytes.size());
+    auto r = (*writer)->write(bytes.substr(0, n));
+    EXPECT_TRUE(r.ok()) << r.error().describe();
+    if (!r) return {};
+    bytes.remove_prefix(n);
+  }
+  auto id = (*writer)->finish();
+  EXPECT_TRUE(id.ok()) << id.error().describe();
+  return id ? *id : std::string();
+}
+
+std::string StoreTest::read_blob(const std::string& blob_id) {
+  auto reader = store_->open_blob(blob_id);
+  EXPECT_TRUE(reader.ok()) << (reader ? "" : reader.error().describe());
+  if (!reader) return {};
+  std::string out;
+  std::string buf(65536, '\0');
+  for (;;) {
+    auto n = (*reader)->read(buf.data(), buf.size());
+    EXPECT_TRUE(n.ok());
+    if (!n || *n == 0) break;
+    out.append(buf.data(), *n);
+  }
+  EXPECT_EQ(out.size(), (*reader)->size());
+  return out;
+}
+
 DeliveryTarget target(int64_t account_id, const std::string& mailbox, const std::string& prefix) {
   DeliveryTarget t;
   t.account_id = account_id;
@@ -111,6 +154,15 @@ DeliveryTarget target(int64_t account_id, const std::string& mailbox, const std:
 NewMessage message(std::string_view bytes, std::vector<DeliveryTarget> targets) {
   NewMessage m;
   m.bytes = bytes;
+  m.internal_date = 1700000000;
+  m.targets = std::move(targets);
+  return m;
+}
+
+NewMessage blob_message(const std::string& blob_id, uint64_t blob_size, std::vector<DeliveryTarget> targets) {
+  NewMessage m;
+  m.blob_id = blob_id;
+  m.blob_size = blob_size;
   m.internal_date = 1700000000;
   m.targets = std::move(targets);
   return m;

@@ -30,6 +30,13 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
   std::string read_all(int64_t mailbox_id, uint32_t uid, size_t chunk = 4096);
   // Regular files under blobs/ (excluding tmp/); -1 for the memory backend.
   int blob_file_count() const;
+  // Files in blobs/tmp/; -1 for the memory backend.
+  int tmp_file_count() const;
+  // Streams bytes through begin_blob() in pieces of `piece` bytes; returns the
+  // finished blob id ("" on failure, with a test failure recorded).
+  std::string stream_blob(std::string_view bytes, size_t piece);
+  // Reads a whole blob through open_blob().
+  std::string read_blob(const std::string& blob_id);
 
   std::string dir_;
   std::unique_ptr<Store> store_;
@@ -37,6 +44,8 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
 
 DeliveryTarget target(int64_t account_id, const std::string& mailbox = "INBOX", const std::string& prefix = "");
 NewMessage message(std::string_view bytes, std::vector<DeliveryTarget> targets);
+// A message whose bytes are a blob written with begin_blob().
+NewMessage blob_message(const std::string& blob_id, uint64_t blob_size, std::vector<DeliveryTarget> targets);
 std::string make_temp_dir();
 void remove_dir(const std::string& dir);
 
