@@ -230,7 +230,7 @@ asio::awaitable<void> Session::finish_message() {
   store::BlobWriter* w = spool_.get();
   if (!w || spool_failed_) {
     reset_transaction();
-    reply(451, "4.3.0", "Local error in processing, try again later");
+    reply_error(Error::make(ErrorCode::temp, "spool failed"));
     co_return;
   }
   // Durable bytes first (fsync + rename), then the metadata transaction.
@@ -240,7 +240,7 @@ asio::awaitable<void> Session::finish_message() {
   if (!blob) {
     spdlog::error("smtp[{}] spool finish failed id={}: {}", id_, queue_id, blob.error().describe());
     reset_transaction();
-    reply(451, "4.3.0", "Local error in processing, try again later");
+    reply_error(Error::make(ErrorCode::temp, "spool finish failed"));
     co_return;
   }
 
@@ -260,12 +260,7 @@ asio::awaitable<void> Session::finish_message() {
   reset_transaction();
   if (!r) {
     spdlog::error("smtp[{}] delivery failed id={}: {}", id_, queue_id, r.error().describe());
-    if (r.error().code == ErrorCode::no_quota)
-      reply(552, "5.2.2", "Mailbox full");
-    else if (r.error().code == ErrorCode::too_big)
-      reply(552, "5.3.4", "Message too big");
-    else
-      reply(451, "4.3.0", "Local error in processing, try again later");
+    reply_error(r.error());
     co_return;
   }
   spdlog::info("smtp[{}] accepted id={} size={} from=<{}> nrcpt={} rip={}", id_, queue_id, size, env.mail_from, nrcpt,

@@ -107,6 +107,24 @@ void Session::reply(int code, std::string_view enhanced, std::string_view text) 
 
 asio::awaitable<bool> Session::flush() { co_return co_await out_.flush(*stream_); }
 
+// The one mapping from the error taxonomy (DESIGN §8) to SMTP replies
+// (RFC 5321 §4.2.2, RFC 3463 enhanced codes). Messages stay generic; the log has details.
+void Session::reply_error(const Error& e) {
+  switch (e.code) {
+    case ErrorCode::no_quota: return reply(552, "5.2.2", "Mailbox full");
+    case ErrorCode::too_big: return reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
+    case ErrorCode::permission: return reply(550, "5.7.1", "Not allowed");
+    case ErrorCode::not_found: return reply(550, "5.1.1", "User unknown");
+    // Client syntax never reaches here (the codec answers it): params is ours.
+    case ErrorCode::params:
+    case ErrorCode::temp:
+    case ErrorCode::exists:
+    case ErrorCode::in_use:
+    case ErrorCode::internal: break;
+  }
+  reply(451, "4.3.0", "Local error in processing, try again later");
+}
+
 void Session::client_error() {
   // RFC 5321 §4.5.3: a server may close after too many errors; 421 says why.
   if (++errors_ >= settings_->max_errors) {

@@ -60,6 +60,7 @@ class Session {
   // Queues a reply; flush() writes queued replies (pipelining, RFC 2920).
   void reply(int code, std::string_view enhanced, std::string_view text);
   asio::awaitable<bool> flush();
+  void reply_error(const Error& e);
   // Counts a client error; closes the session past the limit.
   void client_error();
   asio::awaitable<void> spool_open();
