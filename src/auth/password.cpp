@@ -4,6 +4,8 @@
 // Standards: RFC 9106 (argon2), RFC 5802 §3 / RFC 7677 (SCRAM keys).
 #include "auth/password.h"
 
+#include "auth/saslprep.h"
+
 #include <crypt.h>
 #include <openssl/crypto.h>
 #include <sodium.h>
@@ -77,7 +79,11 @@ ScramKeys derive_scram_sha256(std::string_view password, uint32_t iterations) {
 }
 
 ScramKeys derive_scram_sha256(std::string_view password, std::string_view salt, uint32_t iterations) {
-  auto c = proto::sasl::scram_sha256_keys(password, salt, iterations);
+  // RFC 5802 §2.2 Normalize(): clients SASLprep the password before hashing. A
+  // password SASLprep refuses is used as given (the client cannot prepare it either).
+  std::optional<std::string> prepared = saslprep(password);
+  std::string_view input = prepared ? std::string_view(*prepared) : password;
+  auto c = proto::sasl::scram_sha256_keys(input, salt, iterations);
   return ScramKeys{std::move(c.salt), c.iterations, std::move(c.stored_key), std::move(c.server_key)};
 }
 

@@ -8,6 +8,7 @@
 
 #include "auth/login_throttle.h"
 #include "auth/password.h"
+#include "auth/saslprep.h"
 #include "auth/random.h"
 #include "base/base64.h"
 
@@ -176,4 +177,28 @@ TEST(AuthThrottle, ThreadSafe) {
     });
   for (auto& th : threads) th.join();
   EXPECT_LE(t.size(), 1000u);
+}
+
+TEST(AuthSaslprep, Rfc4013Examples) {
+  using postamt::auth::saslprep;
+  // RFC 4013 §3 examples.
+  EXPECT_EQ(saslprep("I\xC2\xAD" "X").value(), "IX");       // SOFT HYPHEN mapped to nothing
+  EXPECT_EQ(saslprep("user").value(), "user");
+  EXPECT_EQ(saslprep("USER").value(), "USER");              // case preserved
+  EXPECT_EQ(saslprep("\xC2\xAA").value(), "a");              // FEMININE ORDINAL -> NFKC
+  EXPECT_EQ(saslprep("\xE2\x85\xA8").value(), "IX");         // ROMAN NUMERAL NINE -> NFKC
+  EXPECT_FALSE(saslprep(std::string("\x07", 1)).has_value());  // prohibited control
+  EXPECT_FALSE(saslprep("\xD8\xA7" "1").has_value());          // bidi rule (RandALCat + L/EN)
+  EXPECT_FALSE(saslprep("\xff").has_value());                  // not UTF-8
+  EXPECT_EQ(saslprep("a\xE2\x80\x80" "b").value(), "a b");     // non-ASCII space -> SP
+}
+
+TEST(AuthSaslprep, ScramKeysUseThePreparedPassword) {
+  using postamt::auth::derive_scram_sha256;
+  auto a = derive_scram_sha256("I\xC2\xAD" "X", "saltsaltsaltsalt", 4096);
+  auto b = derive_scram_sha256("IX", "saltsaltsaltsalt", 4096);
+  EXPECT_EQ(a.stored_key, b.stored_key);
+  EXPECT_EQ(a.server_key, b.server_key);
+  auto c = derive_scram_sha256("IY", "saltsaltsaltsalt", 4096);
+  EXPECT_NE(a.stored_key, c.stored_key);
 }
