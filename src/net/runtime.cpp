@@ -16,7 +16,12 @@ Runtime::~Runtime() {
   stop();
   for (auto& t : threads_)
     if (t.joinable()) t.join();
+  // Work in flight on the pool completes into the (stopped, still alive) contexts.
   workers_.join();
+  // Destroying the contexts destroys suspended sessions; clean-up they post to the
+  // joined pool is destroyed, and so carried out, when the pool member goes.
+  guards_.clear();
+  contexts_.clear();
 }
 
 asio::io_context& Runtime::next_context() {

@@ -25,6 +25,7 @@ class Session {
  public:
   Session(std::shared_ptr<net::Stream> stream, std::shared_ptr<net::SessionHandle> handle, Mode mode,
           std::shared_ptr<Services> services);
+  ~Session() { spool_discard(); }  // a dropped upload's spool file goes on the pool
   asio::awaitable<void> run();
 
  private:
