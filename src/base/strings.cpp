@@ -72,6 +72,17 @@ bool is_valid_domain(std::string_view d) {
   return label > 0 && d.back() != '-';
 }
 
+std::string hex_encode(std::string_view bytes, bool upper) {
+  const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
 // RFC 3629 §4: shortest form only, no surrogates, nothing above U+10FFFF.
 bool is_valid_utf8(std::string_view s) {
   size_t i = 0;

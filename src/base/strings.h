@@ -21,6 +21,8 @@ std::vector<std::string_view> split_ws(std::string_view s);
 std::optional<uint64_t> parse_u64(std::string_view s);
 // True for a syntactically plausible dot-atom or UTF-8 domain (no length checks beyond 255).
 bool is_valid_domain(std::string_view d);
+// Lower- or upper-case hexadecimal of every byte.
+std::string hex_encode(std::string_view bytes, bool upper = false);
 // Well-formed UTF-8 (RFC 3629).
 bool is_valid_utf8(std::string_view s);
 

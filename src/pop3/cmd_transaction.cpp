@@ -4,6 +4,7 @@
 // RFCs: 1939 §5 §6 §7, 2449 §6.
 #include <spdlog/spdlog.h>
 
+#include "base/strings.h"
 #include "net/runtime.h"
 #include "pop3/session.h"
 
@@ -76,18 +77,10 @@ asio::awaitable<void> Session::cmd_retr(const codec::Command& c) {
 }
 
 asio::awaitable<void> Session::cmd_top(const codec::Command& c) {
-  if (c.args.size() < 2) {
-    send(codec::err("Syntax: TOP msg n"));
-    co_return;
-  }
-  auto lines = codec::parse_msg_number(c.args[1]);
-  if (!lines && c.args[1] != "0") {
-    send(codec::err("Invalid line count"));
-    co_return;
-  }
+  // The codec checked both arguments (RFC 1939 §7: msg and a non-negative n).
   Entry* e = message_arg(c.args[0]);
   if (!e) co_return;
-  co_await send_message(e->uid, lines ? *lines : 0);
+  co_await send_message(e->uid, parse_u64(c.args[1]).value_or(0));
 }
 
 // Streams the stored message in chunks (never the whole message in memory),

@@ -117,6 +117,9 @@ asio::awaitable<LoginResult> sasl_login(LoginContext& ctx, std::string protocol,
   std::string user;  // for throttling and logs once known
   store::Account account;
   bool have_account = false;
+  // PLAIN/LOGIN go through password_login(), which throttles and logs itself;
+  // key-based mechanisms (SCRAM) are throttled and logged here.
+  bool password_checked = false;
   // Each mechanism finishes in a handful of steps; the bound stops a confused client.
   for (int round = 0; round < 10; ++round) {
     if (auto* ch = std::get_if<sasl::Challenge>(&step)) {
@@ -138,6 +141,7 @@ asio::awaitable<LoginResult> sasl_login(LoginContext& ctx, std::string protocol,
     }
     if (auto* np = std::get_if<sasl::NeedPassword>(&step)) {
       user = np->authcid;
+      password_checked = true;
       LoginResult r = co_await password_login(ctx, protocol, np->authcid, np->password, rip);
       if (r.status == Status::ok) {
         account = r.account;
@@ -176,7 +180,7 @@ asio::awaitable<LoginResult> sasl_login(LoginContext& ctx, std::string protocol,
       result.account = account;
       result.authcid = ok->authcid;
       result.final_data = ok->final_data;
-      if (mechanism != "PLAIN" && mechanism != "LOGIN") {
+      if (!password_checked) {
         ctx.throttle.record_success(rip, user, std::chrono::steady_clock::now());
         log_outcome(protocol, mechanism, result, user, rip);
       }
@@ -184,7 +188,7 @@ asio::awaitable<LoginResult> sasl_login(LoginContext& ctx, std::string protocol,
     }
     if (auto* f = std::get_if<sasl::Failure>(&step)) {
       result.status = f->malformed ? Status::malformed : Status::failed;
-      if (!user.empty() && mechanism == "SCRAM-SHA-256") {
+      if (!user.empty() && !password_checked) {
         ctx.throttle.record_failure(rip, user, std::chrono::steady_clock::now());
         log_outcome(protocol, mechanism, result, user, rip);
       }

@@ -26,15 +26,7 @@ std::string rfc5322_date(std::time_t t) {
   return buf;
 }
 
-std::string hex_id() {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string raw = auth::random_bytes(6), id;
-  for (unsigned char c : raw) {
-    id += kHex[c >> 4];
-    id += kHex[c & 15];
-  }
-  return id;
-}
+std::string hex_id() { return hex_encode(auth::random_bytes(6), true); }
 
 }  // namespace
 

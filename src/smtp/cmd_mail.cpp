@@ -45,12 +45,6 @@ bool owns_address(store::Store& st, const store::Account& account, const std::st
   return false;
 }
 
-bool has_non_ascii(std::string_view s) {
-  for (unsigned char c : s)
-    if (c >= 0x80) return true;
-  return false;
-}
-
 }  // namespace
 
 asio::awaitable<void> Session::cmd_mail(const codec::Command& c) {
@@ -92,7 +86,7 @@ asio::awaitable<void> Session::cmd_mail(const codec::Command& c) {
       co_return;
     }
   }
-  if (has_non_ascii(c.path) && !smtputf8) {
+  if (c.path_utf8 && !smtputf8) {
     reply(553, "5.6.7", "Non-ASCII sender address requires SMTPUTF8");  // RFC 6531 §3.7.4
     co_return;
   }
@@ -133,7 +127,7 @@ asio::awaitable<void> Session::cmd_rcpt(const codec::Command& c) {
     reply(555, "5.5.4", "Unsupported RCPT parameter " + c.params.front().keyword);
     co_return;
   }
-  if (has_non_ascii(c.path) && !smtputf8_) {
+  if (c.path_utf8 && !smtputf8_) {
     reply(553, "5.6.7", "Non-ASCII recipient address requires SMTPUTF8");
     co_return;
   }

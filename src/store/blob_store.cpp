@@ -5,6 +5,8 @@
 // and every path built from an id is checked by is_valid_id() first.
 #include "store/blob_store.h"
 
+#include "base/strings.h"
+
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
@@ -66,14 +68,7 @@ Result<void> write_all(int fd, std::string_view bytes, const std::string& path) 
 }
 
 std::string to_hex(const unsigned char* bytes, unsigned int len) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[bytes[i] >> 4];
-    out += kHex[bytes[i] & 15];
-  }
-  return out;
+  return hex_encode(std::string_view(reinterpret_cast<const char*>(bytes), len));
 }
 
 std::string blob_dir(const std::string& root, const std::string& id) {

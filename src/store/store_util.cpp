@@ -63,15 +63,7 @@ std::string random_hex(size_t bytes, bool upper) {
     auto t = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
     for (size_t i = 0; i < bytes; ++i) raw[i] = static_cast<char>((t >> ((i % 8) * 8)) ^ (i * 131));
   }
-  const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes * 2);
-  for (char c : raw) {
-    auto u = static_cast<unsigned char>(c);
-    out += digits[u >> 4];
-    out += digits[u & 15];
-  }
-  return out;
+  return hex_encode(raw, upper);
 }
 
 std::string new_email_id() { return "M" + random_hex(12, false); }

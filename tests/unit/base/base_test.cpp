@@ -57,3 +57,9 @@ TEST(Base64, RoundTripAndStrictness) {
   EXPECT_FALSE(base64_decode("Zm9"));
   EXPECT_EQ(base64_decode("Zm8=").value(), "fo");
 }
+
+TEST(Strings, HexEncode) {
+  EXPECT_EQ(hex_encode(std::string("\x00\x0f\xab\xff", 4)), "000fabff");
+  EXPECT_EQ(hex_encode(std::string("\x00\x0f\xab\xff", 4), true), "000FABFF");
+  EXPECT_EQ(hex_encode(""), "");
+}
