@@ -14,7 +14,7 @@ PACKAGES=(
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   zlib1g-dev libzstd-dev libsystemd-dev
   # tests
-  libgtest-dev googletest python3 python3-pytest openssl swaks libnet-ssleay-perl fetchmail
+  libgtest-dev googletest python3 python3-pytest openssl swaks libnet-ssleay-perl fetchmail dovecot-imapd
 )
 
 missing=()

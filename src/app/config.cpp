@@ -110,6 +110,10 @@ std::map<std::string, std::map<std::string, KeyFn>> schema(Config& c) {
              r.problem(n, "'" + k + "' must be \"reject\" or \"normalize\"");
          }}}},
       {"pop3", {{"idle_timeout", num(c.pop3_idle_timeout, 10, 86400)}, {"max_errors", num(c.pop3_max_errors, 1, 1000)}}},
+      {"imap",
+       {{"idle_timeout", num(c.imap_idle_timeout, 1800, 86400)},  // RFC 9051 §5.4: at least 30 minutes
+        {"max_errors", num(c.imap_max_errors, 1, 1000)},
+        {"sessions_per_user", num(c.imap_sessions_per_user, 1, 100000)}}},
       {"limits", {{"sessions_per_ip", num(c.sessions_per_ip, 1, 1000000)}, {"max_sessions", num(c.max_sessions, 1, 10000000)}}},
       {"auth",
        {{"allow_plaintext_loopback",
@@ -192,15 +196,15 @@ std::string render_config(const Config& c) {
   s += "# Drop root privileges to this user after binding ports (\"\" = keep the current user).\n";
   s += "user = \"" + c.user + "\"\n\n";
   s += "[listen]\n";
-  s += "# Port of each listener; 0 disables it. imap, imaps, http and https are\n";
-  s += "# reserved for features that are not served yet.\n";
+  s += "# Port of each listener; 0 disables it. http and https are reserved for\n";
+  s += "# features that are not served yet.\n";
   s += "smtp = " + n(c.ports.smtp) + "          # MX: mail for local users from anyone\n";
   s += "submission = " + n(c.ports.submission) + "    # STARTTLS + AUTH (RFC 6409)\n";
   s += "submissions = " + n(c.ports.submissions) + "   # implicit TLS + AUTH (RFC 8314)\n";
   s += "pop3 = " + n(c.ports.pop3) + "          # STLS\n";
   s += "pop3s = " + n(c.ports.pop3s) + "         # implicit TLS\n";
-  s += "imap = " + n(c.ports.imap) + "\n";
-  s += "imaps = " + n(c.ports.imaps) + "\n";
+  s += "imap = " + n(c.ports.imap) + "          # STARTTLS (LOGINDISABLED before TLS)\n";
+  s += "imaps = " + n(c.ports.imaps) + "         # implicit TLS\n";
   s += "http = " + n(c.ports.http) + "\n";
   s += "https = " + n(c.ports.https) + "\n\n";
   s += "[tls]\n";
@@ -225,6 +229,13 @@ std::string render_config(const Config& c) {
   s += "# Seconds of inactivity before the session is closed (RFC 1939 §3: at least 600).\n";
   s += "idle_timeout = " + n(c.pop3_idle_timeout) + "\n";
   s += "max_errors = " + n(c.pop3_max_errors) + "\n\n";
+  s += "[imap]\n";
+  s += "# Seconds of inactivity before autologout (RFC 9051 §5.4: at least 1800).\n";
+  s += "idle_timeout = " + n(c.imap_idle_timeout) + "\n";
+  s += "# Protocol errors in a row before the session is closed with BYE.\n";
+  s += "max_errors = " + n(c.imap_max_errors) + "\n";
+  s += "# Simultaneous IMAP sessions of one user.\n";
+  s += "sessions_per_user = " + n(c.imap_sessions_per_user) + "\n\n";
   s += "[limits]\n";
   s += "# Simultaneous sessions from one IP address, and in total.\n";
   s += "sessions_per_ip = " + n(c.sessions_per_ip) + "\n";

@@ -36,6 +36,10 @@ struct Config {
   // [pop3]
   unsigned pop3_idle_timeout = 600;
   unsigned pop3_max_errors = 10;
+  // [imap]
+  unsigned imap_idle_timeout = 1800;
+  unsigned imap_max_errors = 10;
+  unsigned imap_sessions_per_user = 50;
   // [limits]
   unsigned sessions_per_ip = 50;
   unsigned max_sessions = 10000;

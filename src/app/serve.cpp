@@ -25,6 +25,7 @@
 #include "net/listener.h"
 #include "net/runtime.h"
 #include "net/tls.h"
+#include "imap/imap_server.h"
 #include "pop3/pop3_server.h"
 #include "smtp/smtp_server.h"
 #include "store/sqlite/sqlite_store.h"
@@ -57,6 +58,17 @@ pop3::Settings pop3_settings(const Config& c) {
   s.hostname = c.hostname;
   s.idle_timeout = std::chrono::seconds(c.pop3_idle_timeout);
   s.max_errors = c.pop3_max_errors;
+  s.allow_plaintext_auth_loopback = c.allow_plaintext_loopback;
+  return s;
+}
+
+imap::Settings imap_settings(const Config& c) {
+  imap::Settings s;
+  s.hostname = c.hostname;
+  s.idle_timeout = std::chrono::seconds(c.imap_idle_timeout);
+  s.max_errors = c.imap_max_errors;
+  s.max_message_size = c.smtp_max_message_size;
+  s.sessions_per_user = c.imap_sessions_per_user;
   s.allow_plaintext_auth_loopback = c.allow_plaintext_loopback;
   return s;
 }
@@ -103,12 +115,13 @@ void print_settings(const Config& c) {
   };
   std::printf("Client settings (username = full email address, password authentication):\n");
   std::printf("  %-22s %-24s %-6s %s\n", "", "server", "port", "security");
+  row("Incoming IMAP", h, c.ports.imaps, "SSL/TLS");
+  row("Incoming IMAP", h, c.ports.imap, "STARTTLS");
   row("Incoming POP3", h, c.ports.pop3s, "SSL/TLS");
   row("Incoming POP3", h, c.ports.pop3, "STARTTLS");
   row("Outgoing SMTP", h, c.ports.submissions, "SSL/TLS (auth required)");
   row("Outgoing SMTP", h, c.ports.submission, "STARTTLS (auth required)");
   row("Inbound MX (servers)", h, c.ports.smtp, "STARTTLS optional");
-  std::printf("  (IMAP is not served yet.)\n");
   std::fflush(stdout);
 }
 
@@ -142,6 +155,8 @@ int cmd_serve(const std::string& data_dir) {
   }
 
   unsigned io_threads = config.io_threads ? config.io_threads : std::max(1u, std::thread::hardware_concurrency());
+  // Before the runtime: workers may publish changes until the runtime has joined them.
+  imap::Notifier notifier(*st);
   net::Runtime rt(io_threads, config.worker_threads);
   net::SessionRegistry registry;
   auth::LoginThrottle throttle;
@@ -153,6 +168,10 @@ int cmd_serve(const std::string& data_dir) {
       new smtp::Services{*st, rt, registry, *tls, throttle, secret, Snapshot<smtp::Settings>(smtp_settings(config))});
   std::shared_ptr<pop3::Services> pop3_services(new pop3::Services{
       *st, rt, registry, *tls, throttle, locks, secret, Snapshot<pop3::Settings>(pop3_settings(config))});
+
+  imap::UserSessions imap_users;
+  std::shared_ptr<imap::Services> imap_services(new imap::Services{
+      *st, rt, registry, *tls, throttle, notifier, imap_users, secret, Snapshot<imap::Settings>(imap_settings(config))});
 
   std::vector<std::shared_ptr<net::Listener>> listeners;
   auto add = [&](const char* name, uint16_t port, std::string refusal, net::SessionFn fn) -> bool {
@@ -185,13 +204,21 @@ int cmd_serve(const std::string& data_dir) {
       return pop3::run_session(std::move(s), std::move(h), mode, pop3_services);
     };
   };
+  auto imap_fn = [imap_services](imap::Mode mode) -> net::SessionFn {
+    return [imap_services, mode](std::shared_ptr<net::TcpStream> s, std::shared_ptr<net::SessionHandle> h) {
+      return imap::run_session(std::move(s), std::move(h), mode, imap_services);
+    };
+  };
+  const std::string imap_busy = "* BYE [UNAVAILABLE] Too many connections, try again later\r\n";
   const std::string smtp_busy = "421 4.7.0 Too many connections, try again later\r\n";
   const std::string pop3_busy = "-ERR [SYS/TEMP] Too many connections, try again later\r\n";
   bool ok = add("smtp", config.ports.smtp, smtp_busy, smtp_fn(smtp::Mode::mx)) &&
             add("submission", config.ports.submission, smtp_busy, smtp_fn(smtp::Mode::submission)) &&
             add("submissions", config.ports.submissions, smtp_busy, smtp_fn(smtp::Mode::submissions)) &&
             add("pop3", config.ports.pop3, pop3_busy, pop3_fn(pop3::Mode::plain)) &&
-            add("pop3s", config.ports.pop3s, pop3_busy, pop3_fn(pop3::Mode::tls));
+            add("pop3s", config.ports.pop3s, pop3_busy, pop3_fn(pop3::Mode::tls)) &&
+            add("imap", config.ports.imap, imap_busy, imap_fn(imap::Mode::plain)) &&
+            add("imaps", config.ports.imaps, imap_busy, imap_fn(imap::Mode::tls));
   if (!ok) return 1;
   if (!drop_privileges(config.user)) return 1;
 
@@ -218,6 +245,7 @@ int cmd_serve(const std::string& data_dir) {
         spdlog::set_level(spdlog::level::from_str(fresh->log_level));
         smtp_services->settings.set(smtp_settings(*fresh));
         pop3_services->settings.set(pop3_settings(*fresh));
+        imap_services->settings.set(imap_settings(*fresh));
         for (auto& l : listeners) l->set_limits(fresh->sessions_per_ip, fresh->max_sessions);
         config = *fresh;
       } else {

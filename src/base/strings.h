@@ -12,6 +12,7 @@ namespace postamt {
 
 char ascii_lower(char c);
 std::string ascii_lowercase(std::string_view s);
+std::string ascii_uppercase(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
 bool istarts_with(std::string_view s, std::string_view prefix);
 std::string_view trim(std::string_view s);  // spaces and tabs

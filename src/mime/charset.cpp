@@ -1,10 +1,15 @@
-// Charset conversion to UTF-8 through ICU converters (DESIGN §4: no hand-written tables).
+// Charset conversion to UTF-8 through ICU converters (DESIGN §4: no hand-written tables),
+// and Unicode case folding for case-insensitive search.
 // Handles untrusted input: charset names and bytes come straight from messages.
 // RFCs: 2045 §5.1 / 2046 §4.1.2 (charset parameter), 2978 (IANA charset names).
+#include <unicode/uchar.h>
 #include <unicode/ucnv.h>
 #include <unicode/ucnv_cb.h>
+#include <unicode/ustring.h>
 
+#include <algorithm>
 #include <memory>
+#include <vector>
 
 #include "base/strings.h"
 #include "mime/mime.h"
@@ -76,6 +81,63 @@ std::optional<std::string> to_utf8(std::string_view bytes, std::string_view char
     if (err == U_BUFFER_OVERFLOW_ERROR) continue;
     if (U_FAILURE(err)) return std::nullopt;
     break;
+  }
+  return out;
+}
+
+namespace {
+
+// Input is folded in pieces of about this many bytes, cut before a UTF-8 lead
+// byte: full case folding maps each code point on its own (no context), so the
+// pieces fold exactly like the whole, with bounded buffers and int32_t lengths.
+constexpr size_t kFoldChunk = 64 * 1024;
+
+bool fold_piece(std::string_view in, std::vector<UChar>& u16, std::vector<UChar>& folded, std::string& out) {
+  UErrorCode err = U_ZERO_ERROR;
+  int32_t len = 0;
+  u16.resize(in.size() + 1);  // UTF-16 never needs more units than UTF-8 has bytes
+  u_strFromUTF8WithSub(u16.data(), static_cast<int32_t>(u16.size()), &len, in.data(),
+                       static_cast<int32_t>(in.size()), 0xFFFD, nullptr, &err);
+  if (U_FAILURE(err)) return false;
+  folded.resize(static_cast<size_t>(len) * 3 + 1);  // a code point folds to at most 3
+  err = U_ZERO_ERROR;
+  int32_t flen = u_strFoldCase(folded.data(), static_cast<int32_t>(folded.size()), u16.data(), len,
+                               U_FOLD_CASE_DEFAULT, &err);
+  if (U_FAILURE(err)) return false;
+  size_t base = out.size();
+  out.resize(base + static_cast<size_t>(flen) * 3 + 1);
+  int32_t written = 0;
+  err = U_ZERO_ERROR;
+  u_strToUTF8WithSub(out.data() + base, static_cast<int32_t>(out.size() - base), &written, folded.data(), flen,
+                     0xFFFD, nullptr, &err);
+  if (U_FAILURE(err)) return false;
+  out.resize(base + static_cast<size_t>(written));
+  return true;
+}
+
+}  // namespace
+
+std::string fold_case(std::string_view utf8) {
+  std::string out;
+  out.reserve(utf8.size());
+  std::vector<UChar> u16;
+  std::vector<UChar> folded;
+  while (!utf8.empty()) {
+    size_t n = std::min(utf8.size(), kFoldChunk);
+    // Back up to a lead byte (at most 3 steps for valid UTF-8; invalid runs of
+    // continuation bytes are cut anywhere, they become U+FFFD either way).
+    for (size_t back = 0; n < utf8.size() && back < 4 && (static_cast<unsigned char>(utf8[n]) & 0xC0) == 0x80;
+         ++back)
+      --n;
+    std::string_view piece = utf8.substr(0, n);
+    utf8.remove_prefix(n);
+    bool ascii = std::all_of(piece.begin(), piece.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    if (ascii) {
+      // U_FOLD_CASE_DEFAULT folds ASCII exactly like ASCII lower-casing.
+      out += ascii_lowercase(piece);
+    } else if (!fold_piece(piece, u16, folded, out)) {
+      out += "\xEF\xBF\xBD";  // cannot happen with the buffer sizes above; never emit unfolded bytes
+    }
   }
   return out;
 }

@@ -63,6 +63,12 @@ std::string decode_encoded_words(std::string_view raw);
 // byte sequences -> U+FFFD. The result is always valid UTF-8.
 std::optional<std::string> to_utf8(std::string_view bytes, std::string_view charset);
 
+// Unicode full case folding (ICU u_strFoldCase, U_FOLD_CASE_DEFAULT: "Straße" and
+// "STRASSE" both become "strasse"), for case-insensitive matching such as IMAP
+// SEARCH (RFC 9051 §6.4.4). Invalid UTF-8 bytes become U+FFFD; the result is
+// always valid UTF-8.
+std::string fold_case(std::string_view utf8);
+
 // ---- transfer_encoding.cpp -----------------------------------------------------------------
 
 // Content-Transfer-Encoding decoding: "base64" (lenient like common MUAs: whitespace and

@@ -26,6 +26,7 @@ boost::asio::awaitable<bool> read_into(net::Stream& stream, Decoder& decoder) {
 class ReplyQueue {
  public:
   void add(std::string_view s) { out_.append(s); }
+  size_t size() const { return out_.size(); }
   // Writes everything queued; false if the connection failed.
   boost::asio::awaitable<bool> flush(net::Stream& stream) {
     if (out_.empty()) co_return true;

@@ -101,4 +101,91 @@ bool mailbox_name_matches(std::string_view stored, std::string_view wanted) {
   return stored == wanted;
 }
 
+bool is_inbox(std::string_view name) { return iequals(name, "INBOX"); }
+
+std::string canonical_mailbox_name(std::string_view name) {
+  return is_inbox(name) ? std::string("INBOX") : std::string(name);
+}
+
+Result<void> check_mailbox_name(std::string_view name) {
+  auto bad = [&](const char* why) { return Error::make(ErrorCode::params, why, std::string(name)); };
+  if (name.empty()) return bad("empty mailbox name");
+  if (name.size() > kMaxMailboxName) return bad("mailbox name too long");
+  if (!is_valid_utf8(name)) return bad("mailbox name is not UTF-8");
+  for (char c : name) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) return bad("control character in mailbox name");
+  }
+  if (name.front() == '/' || name.back() == '/' || name.find("//") != std::string_view::npos)
+    return bad("empty hierarchy level in mailbox name");
+  return ok_result();
+}
+
+std::optional<std::string> renamed_name(std::string_view name, std::string_view from, std::string_view to) {
+  if (name == from) return std::string(to);
+  if (name.size() > from.size() && name.substr(0, from.size()) == from && name[from.size()] == '/')
+    return std::string(to) + std::string(name.substr(from.size()));
+  return std::nullopt;
+}
+
+namespace {
+
+bool contains_flag(const std::vector<std::string>& flags, std::string_view flag) {
+  return std::any_of(flags.begin(), flags.end(), [&](const std::string& f) { return iequals(f, flag); });
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> normalize_flags(const std::vector<std::string>& flags) {
+  std::vector<std::string> out;
+  for (const auto& f : flags) {
+    if (f.empty() || iequals(f, "\\Recent")) continue;  // RFC 9051 §2.3.2: \Recent is gone
+    for (char c : f) {
+      auto u = static_cast<unsigned char>(c);
+      if (u <= 0x20 || u == 0x7f || c == '(' || c == ')')
+        return Error::make(ErrorCode::params, "invalid flag", f);
+    }
+    if (!contains_flag(out, f)) out.push_back(f);
+  }
+  return out;
+}
+
+bool apply_flag_update(std::vector<std::string>& flags, FlagUpdate::Mode mode,
+                       const std::vector<std::string>& update) {
+  // What is stored is normalised already, except possibly for rows written
+  // before normalisation existed; compare against the normalised form.
+  std::vector<std::string> current;
+  for (const auto& f : flags)
+    if (!f.empty() && !iequals(f, "\\Recent") && !contains_flag(current, f)) current.push_back(f);
+  std::vector<std::string> next;
+  switch (mode) {
+    case FlagUpdate::Mode::add:
+      next = current;
+      for (const auto& f : update)
+        if (!contains_flag(next, f)) next.push_back(f);
+      break;
+    case FlagUpdate::Mode::remove:
+      for (const auto& f : current)
+        if (!contains_flag(update, f)) next.push_back(f);
+      break;
+    case FlagUpdate::Mode::replace:
+      for (const auto& f : update) {
+        auto it = std::find_if(current.begin(), current.end(), [&](const std::string& c) { return iequals(c, f); });
+        next.push_back(it != current.end() ? *it : f);
+      }
+      break;
+  }
+  bool changed = next.size() != current.size() ||
+                 !std::all_of(next.begin(), next.end(), [&](const std::string& f) { return contains_flag(current, f); });
+  if (changed) flags = std::move(next);
+  return changed;
+}
+
+size_t utf8_length(std::string_view s) {
+  size_t n = 0;
+  for (char c : s)
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
+  return n;
+}
+
 }  // namespace postamt::store

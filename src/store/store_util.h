@@ -5,10 +5,12 @@
 
 #include <cstdint>
 #include <string>
+#include <optional>
 #include <string_view>
 #include <vector>
 
 #include "base/result.h"
+#include "store/store.h"
 
 namespace postamt::store {
 
@@ -60,5 +62,29 @@ inline constexpr DefaultMailbox kDefaultMailboxes[] = {
 // Mailbox names compare exactly, except INBOX which is case-insensitive
 // (RFC 9051 §5.1).
 bool mailbox_name_matches(std::string_view stored, std::string_view wanted);
+bool is_inbox(std::string_view name);
+// The stored spelling: "INBOX" for any case of it, other names unchanged.
+std::string canonical_mailbox_name(std::string_view name);
+// params unless the name is non-empty valid UTF-8 of at most kMaxMailboxName
+// bytes, without control characters, not starting or ending with '/' and
+// without empty levels ("//").
+inline constexpr size_t kMaxMailboxName = 1000;
+Result<void> check_mailbox_name(std::string_view name);
+// The new name of `name` when `from` is renamed to `to` ('/' hierarchy): `to`
+// for `from` itself, to + rest for "from/rest", nullopt for anything else.
+std::optional<std::string> renamed_name(std::string_view name, std::string_view from, std::string_view to);
+
+// Flags for storing (RFC 9051 §2.3.2): duplicates removed case-insensitively
+// (first spelling kept), "\\Recent" and empty entries dropped; params if a flag
+// contains whitespace, control characters or parentheses (it would not survive
+// the space-joined storage or is no atom).
+Result<std::vector<std::string>> normalize_flags(const std::vector<std::string>& flags);
+// Applies a normalised update to a message's flags; true if the flag set
+// changed (compared case-insensitively). Flags kept keep their stored spelling.
+bool apply_flag_update(std::vector<std::string>& flags, FlagUpdate::Mode mode,
+                       const std::vector<std::string>& update);
+
+// Number of Unicode code points in valid UTF-8 (continuation bytes not counted).
+size_t utf8_length(std::string_view s);
 
 }  // namespace postamt::store

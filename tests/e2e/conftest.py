@@ -9,6 +9,7 @@ raw helpers below; nothing here talks to host services or DNS.
 """
 
 import base64
+import imaplib
 import os
 import poplib
 import random
@@ -51,10 +52,11 @@ def _snapshot_binary(path):
 
 POSTAMT_BIN = _snapshot_binary(POSTAMT_BIN)
 
-PORT_OFFSETS = {"smtp": 25, "submission": 587, "submissions": 465, "pop3": 110, "pop3s": 995}
-# imap/http ports are written into the config but not served yet; still keep them
+PORT_OFFSETS = {"smtp": 25, "submission": 587, "submissions": 465, "pop3": 110, "pop3s": 995,
+                "imap": 143, "imaps": 993}
+# http ports are written into the config but not served yet; still keep them
 # clear of other listeners so a later issue does not make the tests flaky.
-RESERVED_OFFSETS = {"imap": 143, "imaps": 993, "http": 80, "https": 443}
+RESERVED_OFFSETS = {"http": 80, "https": 443}
 
 IO_TIMEOUT = 30  # seconds for any single socket operation in tests
 
@@ -325,6 +327,18 @@ class Server:
             p.user(self.addr(user))
             p.pass_(self.pw(user))
         return p
+
+    def imap(self, user=None, tls="imaps"):
+        """imaplib client logged in as `user` (if given). tls: 'imaps' (993) or 'starttls' (143)."""
+        if tls == "imaps":
+            c = imaplib.IMAP4_SSL(TLS_NAME, self.ports["imaps"], ssl_context=self.tls_context(), timeout=IO_TIMEOUT)
+        else:
+            c = imaplib.IMAP4(TLS_NAME, self.ports["imap"], timeout=IO_TIMEOUT)
+            if tls == "starttls":
+                c.starttls(ssl_context=self.tls_context())
+        if user:
+            c.login(self.addr(user), self.pw(user))
+        return c
 
     def pop3_messages(self, user, delete=False):
         """All messages of `user` as bytes (CRLF line endings), via POP3 over TLS."""

@@ -77,7 +77,13 @@ StoredMailbox* MemoryStore::mailbox_by_name(int64_t account_id, std::string_view
   return nullptr;
 }
 
-void MemoryStore::create_mailbox(int64_t account_id, const std::string& name, const std::string& special_use) {
+StoredMailbox* MemoryStore::mailbox_by_id(int64_t mailbox_id) {
+  auto it = mailboxes_.find(mailbox_id);
+  return it == mailboxes_.end() ? nullptr : &it->second;
+}
+
+StoredMailbox& MemoryStore::insert_mailbox(int64_t account_id, const std::string& name,
+                                           const std::string& special_use, std::vector<Change>& changes) {
   StoredMailbox mb;
   mb.info.id = next_mailbox_id_++;
   mb.info.account_id = account_id;
@@ -85,7 +91,18 @@ void MemoryStore::create_mailbox(int64_t account_id, const std::string& name, co
   mb.info.special_use = special_use;
   last_uidvalidity_ = next_uidvalidity(last_uidvalidity_);
   mb.info.uidvalidity = last_uidvalidity_;
-  mailboxes_.emplace(mb.info.id, std::move(mb));
+  // Like SQLite: a fresh modseq, so even an empty mailbox has a positive one.
+  mb.info.highest_modseq = ++accounts_.at(account_id).highest_modseq;
+  changes.push_back(Change{Change::Kind::mailbox, account_id, mb.info.id, mb.info.highest_modseq});
+  int64_t id = mb.info.id;
+  return mailboxes_.emplace(id, std::move(mb)).first->second;
+}
+
+Mailbox MemoryStore::mailbox_info(const StoredMailbox& mb) const {
+  Mailbox info = mb.info;
+  auto subs = subscriptions_.find(mb.info.account_id);
+  info.subscribed = subs != subscriptions_.end() && subs->second.count(mb.info.name) > 0;
+  return info;
 }
 
 // `bytes` is used only if no blob with that id exists (always the case for a
@@ -105,7 +122,7 @@ Result<std::vector<Mailbox>> MemoryStore::list_mailboxes(int64_t account_id) {
   std::lock_guard lock(mu_);
   std::vector<Mailbox> out;
   for (auto& [id, mb] : mailboxes_)
-    if (mb.info.account_id == account_id) out.push_back(mb.info);
+    if (mb.info.account_id == account_id) out.push_back(mailbox_info(mb));
   return out;
 }
 
@@ -113,7 +130,7 @@ Result<Mailbox> MemoryStore::get_mailbox(int64_t account_id, std::string_view na
   std::lock_guard lock(mu_);
   auto* mb = mailbox_by_name(account_id, name);
   if (!mb) return Error::make(ErrorCode::not_found, "no such mailbox", std::string(name));
-  return mb->info;
+  return mailbox_info(*mb);
 }
 
 Result<DeliveryResult> MemoryStore::deliver(const NewMessage& msg) {
@@ -165,6 +182,7 @@ Result<DeliveryResult> MemoryStore::deliver(const NewMessage& msg) {
       do m.meta.email_id = new_email_id();
       while (!email_ids_.insert(m.meta.email_id).second);
       m.meta.summary = msg.summary;
+      m.meta.prefix_size = static_cast<uint32_t>(target.trace_prefix.size());
       m.trace_prefix = target.trace_prefix;
       mb->info.highest_modseq = modseq;
       mb->info.messages += 1;
@@ -219,7 +237,11 @@ Result<Message> MemoryStore::get_message(int64_t mailbox_id, uint32_t uid) {
   auto m = it->second.messages.find(uid);
   if (m == it->second.messages.end())
     return Error::make(ErrorCode::not_found, "no such message", std::to_string(uid));
-  return m->second.meta;
+  Message out = m->second.meta;
+  // Like SQLite, which keeps the search text only in its index.
+  out.summary.search_headers.clear();
+  out.summary.search_body.clear();
+  return out;
 }
 
 Result<std::unique_ptr<MessageReader>> MemoryStore::open_message(int64_t mailbox_id, uint32_t uid) {
@@ -234,6 +256,21 @@ Result<std::unique_ptr<MessageReader>> MemoryStore::open_message(int64_t mailbox
   return make_string_reader(m->second.trace_prefix, blob->second.first);
 }
 
+uint64_t MemoryStore::remove_messages(StoredMailbox& mb, const std::vector<std::pair<uint32_t, uint64_t>>& gone,
+                                      bool release_quota, std::vector<Change>& changes) {
+  StoredAccount& acct = accounts_.at(mb.info.account_id);
+  uint64_t modseq = ++acct.highest_modseq;
+  for (const auto& [uid, size] : gone) {
+    mb.info.messages -= 1;
+    mb.info.total_bytes -= size;
+    if (release_quota) acct.info.used_bytes -= std::min(acct.info.used_bytes, size);
+    mb.expunged[uid] = modseq;
+  }
+  mb.info.highest_modseq = modseq;
+  changes.push_back(Change{Change::Kind::expunged, mb.info.account_id, mb.info.id, modseq});
+  return modseq;
+}
+
 Result<void> MemoryStore::expunge(int64_t mailbox_id, const std::vector<uint32_t>& uids) {
   std::vector<Change> changes;
   {
@@ -241,25 +278,17 @@ Result<void> MemoryStore::expunge(int64_t mailbox_id, const std::vector<uint32_t
     auto it = mailboxes_.find(mailbox_id);
     if (it == mailboxes_.end()) return mailbox_not_found(mailbox_id);
     StoredMailbox& mb = it->second;
-    std::vector<uint32_t> gone;
-    for (uint32_t uid : uids)
-      if (mb.messages.count(uid) && std::find(gone.begin(), gone.end(), uid) == gone.end()) gone.push_back(uid);
-    if (gone.empty()) return ok_result();
-    StoredAccount& acct = accounts_.at(mb.info.account_id);
-    uint64_t modseq = ++acct.highest_modseq;
-    for (uint32_t uid : gone) {
+    std::vector<std::pair<uint32_t, uint64_t>> gone;
+    for (uint32_t uid : uids) {
       auto m = mb.messages.find(uid);
-      uint64_t size = m->second.meta.size;
-      mb.info.messages -= 1;
-      mb.info.total_bytes -= size;
-      acct.info.used_bytes -= std::min(acct.info.used_bytes, size);
+      if (m == mb.messages.end()) continue;  // unknown (or listed twice): ignored
+      gone.emplace_back(uid, m->second.meta.size);
       email_ids_.erase(m->second.meta.email_id);
       drop_blob_ref(m->second.meta.blob_id);
       mb.messages.erase(m);
-      mb.expunged[uid] = modseq;
     }
-    mb.info.highest_modseq = modseq;
-    changes.push_back(Change{Change::Kind::expunged, mb.info.account_id, mailbox_id, modseq});
+    if (gone.empty()) return ok_result();
+    remove_messages(mb, gone, true, changes);
   }
   hub_.publish(changes);
   return ok_result();

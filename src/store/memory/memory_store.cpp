@@ -96,7 +96,11 @@ Result<Account> MemoryStore::add_account(std::string_view address, std::string_v
   acct.info.quota_bytes = quota_bytes;
   int64_t id = acct.info.id;
   accounts_.emplace(id, acct);
-  for (const auto& mb : kDefaultMailboxes) create_mailbox(id, mb.name, mb.special_use);
+  std::vector<Change> unpublished;  // a new account has no sessions to tell
+  for (const auto& mb : kDefaultMailboxes) {
+    insert_mailbox(id, mb.name, mb.special_use, unpublished);
+    subscriptions_[id].insert(mb.name);
+  }
   return acct.info;
 }
 
@@ -140,6 +144,7 @@ Result<void> MemoryStore::remove_account(std::string_view address) {
     }
     it = mailboxes_.erase(it);
   }
+  subscriptions_.erase(id);
   accounts_.erase(id);
   return ok_result();
 }

@@ -1,6 +1,8 @@
 // Private declaration of the in-memory backend, shared by memory_store.cpp
-// (domains, accounts, aliases) and memory_messages.cpp (mailboxes, messages,
-// queue). One mutex guards everything; listeners are called after it is released.
+// (domains, accounts, aliases), memory_messages.cpp (mailboxes, messages,
+// queue) and memory_imap.cpp (mailbox management, subscriptions, append,
+// flags, copy/move, changes, search). One mutex guards everything; listeners
+// are called after it is released.
 #pragma once
 
 #include <map>
@@ -9,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "store/change_hub.h"
@@ -56,12 +59,29 @@ class MemoryStore final : public Store {
 
   Result<std::vector<Mailbox>> list_mailboxes(int64_t account_id) override;
   Result<Mailbox> get_mailbox(int64_t account_id, std::string_view name) override;
+  Result<Mailbox> create_mailbox(int64_t account_id, std::string_view name, std::string_view special_use) override;
+  Result<void> delete_mailbox(int64_t account_id, std::string_view name) override;
+  Result<void> rename_mailbox(int64_t account_id, std::string_view from, std::string_view to) override;
+  Result<void> set_subscribed(int64_t account_id, std::string_view name, bool subscribed) override;
+  Result<std::vector<std::string>> list_subscriptions(int64_t account_id) override;
 
   Result<DeliveryResult> deliver(const NewMessage& msg) override;
   Result<std::vector<Message>> list_messages(int64_t mailbox_id) override;
   Result<Message> get_message(int64_t mailbox_id, uint32_t uid) override;
   Result<std::unique_ptr<MessageReader>> open_message(int64_t mailbox_id, uint32_t uid) override;
   Result<void> expunge(int64_t mailbox_id, const std::vector<uint32_t>& uids) override;
+  Result<AppendResult> append(int64_t account_id, int64_t mailbox_id,
+                              const std::vector<AppendMessage>& messages) override;
+  Result<FlagResult> store_flags(int64_t mailbox_id, const std::vector<uint32_t>& uids,
+                                 const FlagUpdate& update) override;
+  Result<CopyResult> copy_messages(int64_t src_mailbox_id, const std::vector<uint32_t>& uids,
+                                   int64_t dst_mailbox_id) override;
+  Result<CopyResult> move_messages(int64_t src_mailbox_id, const std::vector<uint32_t>& uids,
+                                   int64_t dst_mailbox_id) override;
+  Result<std::vector<Message>> list_changed(int64_t mailbox_id, uint64_t since_modseq) override;
+  Result<std::vector<uint32_t>> list_vanished(int64_t mailbox_id, uint64_t since_modseq) override;
+  Result<std::vector<uint32_t>> search_text(int64_t mailbox_id, std::string_view folded_needle,
+                                            TextField field) override;
 
   Result<std::unique_ptr<BlobWriter>> begin_blob() override;
   Result<std::unique_ptr<MessageReader>> open_blob(std::string_view blob_id) override;
@@ -79,7 +99,18 @@ class MemoryStore final : public Store {
   StoredAccount* account_by_address(const std::string& address);  // exact, then case-insensitive
   const std::vector<std::string>* alias_by_source(const std::string& source);
   StoredMailbox* mailbox_by_name(int64_t account_id, std::string_view name);
-  void create_mailbox(int64_t account_id, const std::string& name, const std::string& special_use);
+  StoredMailbox* mailbox_by_id(int64_t mailbox_id);
+  // A new mailbox with a fresh UIDVALIDITY and modseq; the account must exist.
+  StoredMailbox& insert_mailbox(int64_t account_id, const std::string& name, const std::string& special_use,
+                                std::vector<Change>& changes);
+  // The mailbox as the interface shows it (subscribed filled in).
+  Mailbox mailbox_info(const StoredMailbox& mb) const;
+  // Tombstones `gone` (UIDs no longer in mb.messages, with their sizes) with one
+  // new modseq and updates counters; the account's usage too if release_quota.
+  uint64_t remove_messages(StoredMailbox& mb, const std::vector<std::pair<uint32_t, uint64_t>>& gone,
+                           bool release_quota, std::vector<Change>& changes);
+  Result<CopyResult> copy_or_move(int64_t src_mailbox_id, const std::vector<uint32_t>& uids, int64_t dst_mailbox_id,
+                                  bool move);
   void add_blob_ref(const std::string& id, std::string_view bytes);
   void drop_blob_ref(const std::string& id);
 
@@ -88,6 +119,7 @@ class MemoryStore final : public Store {
   std::map<int64_t, StoredAccount> accounts_;
   std::map<std::string, std::vector<std::string>> aliases_;  // source -> targets
   std::map<int64_t, StoredMailbox> mailboxes_;
+  std::map<int64_t, std::set<std::string>> subscriptions_;  // account -> names
   // id -> bytes, refs. Like files on disk: a finished, never delivered blob sits
   // here with 0 refs; an entry whose refs drop to 0 is collected.
   std::map<std::string, std::pair<std::shared_ptr<const std::string>, uint64_t>> blobs_;

@@ -1,4 +1,4 @@
-// SQLite schema, version 1 (DESIGN §5). Each migration step runs in the same
+// SQLite schema, version 2 (DESIGN §5). Each migration step runs in the same
 // transaction as the user_version bump, so a crash leaves either the old or the
 // new version, never a half-applied one.
 //
@@ -154,16 +154,50 @@ CREATE TABLE queue_recipients (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 2 (issue 3, IMAP): subscriptions as their own set of names (RFC 9051
+// §6.3.7: a name may be subscribed without existing), the full-text index, and
+// no mailbox with HIGHESTMODSEQ 0 (RFC 7162 mod-sequences are positive).
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE subscriptions (
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  name       TEXT NOT NULL,
+  PRIMARY KEY (account_id, name)
+) WITHOUT ROWID;
+INSERT INTO subscriptions(account_id, name) SELECT account_id, name FROM mailboxes WHERE subscribed = 1;
+ALTER TABLE mailboxes DROP COLUMN subscribed;
+
+-- Search text (IMAP SEARCH BODY/TEXT), stored once per blob however many
+-- messages share it: blob_text maps a blob to the rowid of its blob_fts row.
+-- Collected with the blob. Messages stored before version 2 have no row.
+CREATE TABLE blob_text (
+  id      INTEGER PRIMARY KEY,
+  blob_id TEXT NOT NULL UNIQUE REFERENCES blobs(id)
+);
+-- Trigram index: substring search for needles of 3+ characters (a quoted
+-- phrase of consecutive trigrams). The text is casefolded before it gets here,
+-- so the tokenizer must not fold again.
+CREATE VIRTUAL TABLE blob_fts USING fts5(headers, body, tokenize = 'trigram case_sensitive 1');
+
+UPDATE accounts SET highest_modseq = highest_modseq + 1
+  WHERE id IN (SELECT account_id FROM mailboxes WHERE highest_modseq = 0);
+UPDATE mailboxes SET highest_modseq = (SELECT a.highest_modseq FROM accounts a WHERE a.id = mailboxes.account_id)
+  WHERE highest_modseq = 0;
+)sql";
+
 // Index i holds the step from version i to i + 1.
-constexpr const char* kMigrations[] = {kSchemaV1};
+constexpr const char* kMigrations[] = {kSchemaV1, kSchemaV2};
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 
 }  // namespace
 
-Result<void> apply_schema(Db& db) {
+Result<void> apply_schema(Db& db) { return apply_schema(db, kSchemaVersion); }
+
+Result<void> apply_schema(Db& db, int target_version) {
+  if (target_version < 1 || target_version > kSchemaVersion)
+    return Error::make(ErrorCode::internal, "no such schema version", std::to_string(target_version));
   auto current = db.query_i64("PRAGMA user_version", 0);
   if (!current) return current.error();
-  if (*current == kSchemaVersion) return ok_result();
+  if (*current >= target_version && *current <= kSchemaVersion) return ok_result();
 
   // IMMEDIATE: take the write lock before reading the version again.
   if (auto r = db.exec("BEGIN IMMEDIATE"); !r) return r;
@@ -175,9 +209,9 @@ Result<void> apply_schema(Db& db) {
     result = Error::make(ErrorCode::internal, "database was created by a newer postamt",
                          "schema version " + std::to_string(*version));
   } else {
-    for (int64_t v = *version; v < kSchemaVersion && result.ok(); ++v) result = db.exec(kMigrations[v]);
-    if (result) {
-      std::string bump = "PRAGMA user_version = " + std::to_string(kSchemaVersion);
+    for (int64_t v = *version; v < target_version && result.ok(); ++v) result = db.exec(kMigrations[v]);
+    if (result && *version < target_version) {
+      std::string bump = "PRAGMA user_version = " + std::to_string(target_version);
       result = db.exec(bump.c_str());
     }
   }

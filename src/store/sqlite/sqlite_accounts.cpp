@@ -120,8 +120,13 @@ Result<Account> SqliteStoreImpl::add_account(std::string_view address, std::stri
     stmt->bind(8, static_cast<int64_t>(quota_bytes)).bind(9, unix_now());
     if (auto ins = stmt->run(); !ins) return ins;
     id = tx.db.last_insert_id();
-    for (const auto& mb : kDefaultMailboxes)
-      if (auto c = create_mailbox(tx.db, id, mb.name, mb.special_use); !c) return c;
+    std::vector<Change> unpublished;  // a new account has no sessions to tell
+    for (const auto& mb : kDefaultMailboxes) {
+      if (auto c = insert_mailbox(tx.db, id, mb.name, mb.special_use, unpublished); !c) return c.error();
+      auto sub = tx.db.prepare("INSERT OR IGNORE INTO subscriptions(account_id, name) VALUES (?1, ?2)");
+      if (!sub) return sub.error();
+      if (auto s = sub->bind(1, id).bind(2, mb.name).run(); !s) return s;
+    }
     return ok_result();
   });
   if (!r) return r.error();
@@ -185,6 +190,7 @@ Result<void> SqliteStoreImpl::remove_account(std::string_view address) {
              "DELETE FROM messages WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account_id = ?1)",
              "DELETE FROM expunged WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account_id = ?1)",
              "DELETE FROM mailboxes WHERE account_id = ?1",
+             "DELETE FROM subscriptions WHERE account_id = ?1",
              "DELETE FROM change_log WHERE account_id = ?1",
              "DELETE FROM accounts WHERE id = ?1",
          }) {

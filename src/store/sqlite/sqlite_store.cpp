@@ -88,6 +88,11 @@ void SqliteStoreImpl::collect_blobs(Db& db, const std::vector<std::string>& cand
     auto row = refs->step();
     if (!row || !*row) break;
     if (refs->i64(0) != 0) continue;
+    // The search text goes with the blob (blob_text references blobs).
+    auto fts = db.prepare("DELETE FROM blob_fts WHERE rowid = (SELECT id FROM blob_text WHERE blob_id = ?1)");
+    if (!fts || !fts->bind(1, id).run()) break;
+    auto text = db.prepare("DELETE FROM blob_text WHERE blob_id = ?1");
+    if (!text || !text->bind(1, id).run()) break;
     auto del = db.prepare("DELETE FROM blobs WHERE id = ?1");
     if (!del || !del->bind(1, id).run()) break;
     blobs_.remove(id);

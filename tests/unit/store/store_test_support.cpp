@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "delivery/summary.h"
 #include "store/memory/memory_store.h"
+#include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace postamt::store::test {
@@ -140,6 +142,37 @@ std::string StoreTest::read_blob(const std::string& blob_id) {
     out.append(buf.data(), *n);
   }
   EXPECT_EQ(out.size(), (*reader)->size());
+  return out;
+}
+
+int64_t StoreTest::sql_count(const char* sql) const {
+  if (!persistent()) return -1;
+  auto db = sqlite::Db::open(dir_ + "/db/postamt.sqlite", false);
+  EXPECT_TRUE(db.ok()) << db.error().describe();
+  if (!db) return -1;
+  auto n = (*db)->query_i64(sql, -1);
+  EXPECT_TRUE(n.ok()) << n.error().describe();
+  return n ? *n : -1;
+}
+
+uint32_t StoreTest::deliver_parsed(int64_t account_id, const std::string& mailbox, std::string_view bytes) {
+  auto msg = message(bytes, {target(account_id, mailbox)});
+  msg.summary = delivery::summarize(bytes);
+  auto r = store_->deliver(msg);
+  EXPECT_TRUE(r.ok()) << r.error().describe();
+  if (!r || r->placed.size() != 1) {
+    ADD_FAILURE() << "not placed";
+    return 0;
+  }
+  return r->placed[0].uid;
+}
+
+std::vector<uint32_t> StoreTest::uids(int64_t mailbox_id) {
+  std::vector<uint32_t> out;
+  auto list = store_->list_messages(mailbox_id);
+  EXPECT_TRUE(list.ok()) << list.error().describe();
+  if (list)
+    for (const auto& m : *list) out.push_back(m.uid);
   return out;
 }
 

@@ -37,6 +37,13 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
   std::string stream_blob(std::string_view bytes, size_t piece);
   // Reads a whole blob through open_blob().
   std::string read_blob(const std::string& blob_id);
+  // sqlite only: a single integer from SQL run on the database directly (-1 for
+  // the memory backend or on error, with a test failure recorded).
+  int64_t sql_count(const char* sql) const;
+  // Delivers bytes to one mailbox with the summary delivery would compute
+  // (incl. search text); returns the UID (0 on failure).
+  uint32_t deliver_parsed(int64_t account_id, const std::string& mailbox, std::string_view bytes);
+  std::vector<uint32_t> uids(int64_t mailbox_id);
 
   std::string dir_;
   std::unique_ptr<Store> store_;

@@ -1,0 +1,120 @@
+// LIST (with LIST-EXTENDED selection/return options, LIST-STATUS, SPECIAL-USE)
+// and LSUB. Handles untrusted input: references and patterns (list_match does
+// bounded work per name).
+// RFCs: 9051 §6.3.9, §7.3.1; 3501 §6.3.8-§6.3.9 (LSUB); 5258 (LIST-EXTENDED,
+// CHILDINFO, \NonExistent); 5819 (LIST-STATUS); 6154 §2 (special-use attributes);
+// 3348 (CHILDREN).
+#include <map>
+
+#include "imap/mailbox_ops.h"
+#include "imap/session.h"
+#include "proto/imap/list_args.h"
+
+namespace postamt::imap {
+
+namespace {
+struct Loaded {
+  Result<std::vector<store::Mailbox>> mailboxes = Error::make(ErrorCode::internal, "");
+  Result<std::vector<std::string>> subscriptions = Error::make(ErrorCode::internal, "");
+  std::map<int64_t, std::vector<store::Message>> messages;  // LIST-STATUS only
+};
+
+bool matches_any(const codec::ListArgs& a, std::string_view name) {
+  for (const auto& p : a.patterns)
+    if (codec::list_match(codec::list_join(a.reference, p, '/'), name, '/')) return true;
+  return false;
+}
+}  // namespace
+
+asio::awaitable<void> Session::cmd_list(Request& r) {
+  bool lsub = r.name == "LSUB";
+  auto parsed = lsub ? codec::parse_lsub(r.args, 0, utf8()) : codec::parse_list(r.args, 0, utf8());
+  if (!parsed) co_return bad(parsed.error().message);
+  codec::ListArgs a = std::move(*parsed);
+  if (!lsub && a.patterns.size() == 1 && a.patterns[0].empty()) {
+    // RFC 9051 §6.3.9: an empty pattern asks for the delimiter and the root.
+    untagged("LIST (\\Noselect) \"/\" \"\"");
+    co_return ok("LIST completed");
+  }
+  store::Store* st = &services_->store;
+  int64_t account_id = account_->id;
+  bool want_status = a.return_status;
+  auto load = [st, account_id, want_status, a]() {
+    Loaded l;
+    l.mailboxes = st->list_mailboxes(account_id);
+    l.subscriptions = st->list_subscriptions(account_id);
+    if (want_status && l.mailboxes) {
+      for (const auto& m : *l.mailboxes) {
+        if (!matches_any(a, m.name)) continue;
+        auto msgs = st->list_messages(m.id);
+        if (msgs) l.messages.emplace(m.id, std::move(*msgs));
+      }
+    }
+    return l;
+  };
+  Loaded l = co_await offload(std::move(load));
+  if (!l.mailboxes) co_return fail(l.mailboxes.error());
+  if (!l.subscriptions) co_return fail(l.subscriptions.error());
+  std::set<std::string> subscribed(l.subscriptions->begin(), l.subscriptions->end());
+  std::map<std::string, const store::Mailbox*> by_name;
+  for (const auto& m : *l.mailboxes) by_name.emplace(m.name, &m);
+
+  bool only_subscribed = lsub || a.select_subscribed;
+  std::vector<std::string> names;
+  if (only_subscribed) {
+    names.assign(subscribed.begin(), subscribed.end());
+  } else {
+    for (const auto& m : *l.mailboxes) names.push_back(m.name);
+  }
+  std::sort(names.begin(), names.end(), [](const std::string& x, const std::string& y) {
+    // INBOX first, as clients expect; then bytewise.
+    if ((x == "INBOX") != (y == "INBOX")) return x == "INBOX";
+    return x < y;
+  });
+  std::set<std::string> listed;
+  for (const auto& name : names) {
+    if (!matches_any(a, name)) continue;
+    auto it = by_name.find(name);
+    const store::Mailbox* mb = it == by_name.end() ? nullptr : it->second;
+    if (a.select_special_use && (!mb || mb->special_use.empty())) continue;
+    std::string attrs;
+    auto add = [&attrs](std::string_view s) {
+      if (!attrs.empty()) attrs += ' ';
+      attrs += s;
+    };
+    if (!mb) {
+      // RFC 5258 §3: a subscribed name that does not exist.
+      add(lsub ? "\\Noselect" : "\\NonExistent");
+    } else if (!lsub) {
+      add(has_children(*l.mailboxes, name) ? "\\HasChildren" : "\\HasNoChildren");
+    }
+    if (!lsub && (a.select_subscribed || a.return_subscribed) && subscribed.count(name)) add("\\Subscribed");
+    // RFC 6154 §2: special-use attributes in every LIST (not LSUB).
+    if (!lsub && mb && !mb->special_use.empty()) add(mb->special_use);
+    std::string line = std::string(lsub ? "LSUB" : "LIST") + " (" + attrs + ") \"/\" " + mailbox_out(name);
+    untagged(line);
+    listed.insert(name);
+    if (a.return_status && mb) {
+      auto mi = l.messages.find(mb->id);
+      static const std::vector<store::Message> kNone;
+      untagged(status_response(*mb, mi == l.messages.end() ? kNone : mi->second, a.status_items));
+    }
+  }
+  if (a.select_subscribed && a.select_recursive_match) {
+    // RFC 5258 §3.5: a parent that matches but is not itself subscribed, with subscribed
+    // children, is listed with CHILDINFO ("SUBSCRIBED").
+    for (const auto& m : *l.mailboxes) {
+      if (listed.count(m.name) || !matches_any(a, m.name)) continue;
+      bool child_subscribed = false;
+      for (const auto& s : subscribed)
+        if (s.size() > m.name.size() + 1 && s.compare(0, m.name.size(), m.name) == 0 && s[m.name.size()] == '/')
+          child_subscribed = true;
+      if (!child_subscribed) continue;
+      untagged("LIST (" + std::string(has_children(*l.mailboxes, m.name) ? "\\HasChildren" : "\\HasNoChildren") +
+               ") \"/\" " + mailbox_out(m.name) + " (\"CHILDINFO\" (\"SUBSCRIBED\"))");
+    }
+  }
+  ok(std::string(lsub ? "LSUB" : "LIST") + " completed");
+}
+
+}  // namespace postamt::imap
