@@ -363,7 +363,7 @@ def test_log_lines_have_session_ids(srv):
     sessions = [l for l in log if "connect rip=" in l]
     assert sessions, log[-20:]
     for line in sessions:
-        assert re.search(r"\b(smtp|pop3)\[[^\]\s]+\]", line), line
+        assert re.search(r"\b(smtp|pop3|imap)\[[^\]\s]+\]", line), line
 
 
 def test_sigterm_during_pop3_transaction_deletes_nothing(make_server):

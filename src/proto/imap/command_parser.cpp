@@ -144,8 +144,9 @@ class Parser {
     if (n > s_.size() - pos_) return fail("Literal shorter than announced");
     t.text.assign(s_.substr(pos_, static_cast<size_t>(n)));
     pos_ += static_cast<size_t>(n);
-    // RFC 9051 §4.3: CHAR8 excludes NUL; only literal8 may carry it.
-    if (!t.binary && t.text.find('\0') != std::string::npos) return fail("NUL in literal");
+    // RFC 9051 §4.3: CHAR8 excludes NUL, but messages with NUL exist and clients APPEND
+    // them in plain literals; like Dovecot we accept them. Commands whose strings must not
+    // hold NUL (mailbox names, flags) check that themselves.
     return true;
   }
 
