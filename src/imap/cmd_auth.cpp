@@ -115,6 +115,7 @@ asio::awaitable<void> Session::cmd_unauthenticate(Request& r) {
   rev2_ = utf8_enabled_ = condstore_ = qresync_ = false;
   state_ = State::not_authenticated;
   stream_->set_timeout(settings_->login_timeout);
+  tokenizer_.set_max_literal(16 * 1024);  // as before login (session.cpp kPreAuthLiteral)
   ok("UNAUTHENTICATE completed");
 }
 

@@ -22,10 +22,14 @@ constexpr uint8_t kSel = static_cast<uint8_t>(State::selected);
 constexpr uint8_t kAny = kNotAuth | kAuth | kSel;
 constexpr uint8_t kLoggedIn = kAuth | kSel;
 
+// Before login no command needs a big literal (LOGIN, AUTHENTICATE, ID): a small cap keeps
+// unauthenticated memory small (DESIGN §7); enter_authenticated() raises it.
+constexpr uint64_t kPreAuthLiteral = 16 * 1024;
+
 codec::TokenizerLimits tokenizer_limits(const Settings& s) {
   codec::TokenizerLimits l;
   l.max_line = s.max_line;
-  l.max_literal = s.max_message_size;
+  l.max_literal = kPreAuthLiteral;
   return l;
 }
 
@@ -334,7 +338,10 @@ asio::awaitable<void> Session::enter_authenticated(store::Account account) {
   account_ = std::move(account);
   state_ = State::authenticated;
   stream_->set_timeout(settings_->idle_timeout);
-  watcher_ = std::make_shared<Watcher>(co_await asio::this_coro::executor, account_->id);
+  auto executor = co_await asio::this_coro::executor;
+  watcher_ = std::make_shared<Watcher>(executor, account_->id);
+  // Message-sized literals (APPEND) only for authenticated users.
+  tokenizer_.set_max_literal(settings_->max_message_size);
   services_->notifier.add(watcher_);
   spdlog::info("imap[{}] login user={} rip={}", id_, account_->address, stream_->remote_ip());
   ok("Logged in", "CAPABILITY " + capabilities());

@@ -74,6 +74,9 @@ class Tokenizer {
   void feed(std::string_view bytes);
   TokenizerEvent next();
 
+  // Takes effect from the next literal marker on (e.g. a larger literal limit after login).
+  void set_max_literal(uint64_t max) { limits_.max_literal = max; }
+
   // After STARTTLS / COMPRESS: drop every byte received before the switch (DESIGN §7).
   void discard_buffered();
 
