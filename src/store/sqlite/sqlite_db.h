@@ -85,4 +85,25 @@ class Db {
   std::map<std::string, sqlite3_stmt*, std::less<>> cache_;
 };
 
+// A read transaction over several queries, so they all see one snapshot; ended
+// (COMMIT of a read-only transaction) when it goes out of scope.
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(Db& db) : db_(db) {}
+  ~ReadSnapshot() {
+    if (active_) (void)db_.exec("COMMIT");
+  }
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+  Result<void> begin() {
+    auto r = db_.exec("BEGIN");
+    active_ = r.ok();
+    return r;
+  }
+
+ private:
+  Db& db_;
+  bool active_ = false;
+};
+
 }  // namespace postamt::store::sqlite

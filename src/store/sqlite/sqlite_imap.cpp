@@ -192,14 +192,9 @@ Result<CopyResult> SqliteStoreImpl::copy_or_move(int64_t src_mailbox_id, const s
 Result<std::vector<Message>> SqliteStoreImpl::list_changed(int64_t mailbox_id, uint64_t since_modseq) {
   auto db = reader();
   if (!db) return db.error();
-  if (auto r = (*db)->exec("BEGIN"); !r) return r.error();
-  struct EndRead {
-    Db& db;
-    ~EndRead() { (void)db.exec("COMMIT"); }
-  } end_read{**db};
-  auto mb = mailbox_by_id(**db, mailbox_id);
-  if (!mb) return mb.error();
-  if (!*mb) return mailbox_not_found(mailbox_id);
+  ReadSnapshot snapshot(**db);
+  if (auto r = snapshot.begin(); !r) return r.error();
+  if (auto mb = require_mailbox(**db, mailbox_id); !mb) return mb.error();
   if (since_modseq >= kMaxModseq) return std::vector<Message>{};
   // The modseq index finds the few changed rows of a large mailbox; sorting
   // them by UID is cheap.
@@ -215,14 +210,9 @@ Result<std::vector<Message>> SqliteStoreImpl::list_changed(int64_t mailbox_id, u
 Result<std::vector<uint32_t>> SqliteStoreImpl::list_vanished(int64_t mailbox_id, uint64_t since_modseq) {
   auto db = reader();
   if (!db) return db.error();
-  if (auto r = (*db)->exec("BEGIN"); !r) return r.error();
-  struct EndRead {
-    Db& db;
-    ~EndRead() { (void)db.exec("COMMIT"); }
-  } end_read{**db};
-  auto mb = mailbox_by_id(**db, mailbox_id);
-  if (!mb) return mb.error();
-  if (!*mb) return mailbox_not_found(mailbox_id);
+  ReadSnapshot snapshot(**db);
+  if (auto r = snapshot.begin(); !r) return r.error();
+  if (auto mb = require_mailbox(**db, mailbox_id); !mb) return mb.error();
   std::vector<uint32_t> out;
   if (since_modseq >= kMaxModseq) return out;
   auto stmt = (*db)->prepare("SELECT uid FROM expunged WHERE mailbox_id = ?1 AND modseq > ?2 ORDER BY uid");

@@ -245,11 +245,8 @@ Result<void> SqliteStoreImpl::set_subscribed(int64_t account_id, std::string_vie
 Result<std::vector<std::string>> SqliteStoreImpl::list_subscriptions(int64_t account_id) {
   auto db = reader();
   if (!db) return db.error();
-  if (auto r = (*db)->exec("BEGIN"); !r) return r.error();
-  struct EndRead {
-    Db& db;
-    ~EndRead() { (void)db.exec("COMMIT"); }
-  } end_read{**db};
+  ReadSnapshot snapshot(**db);
+  if (auto r = snapshot.begin(); !r) return r.error();
   auto acct = account_exists(**db, account_id);
   if (!acct) return acct.error();
   if (!*acct) return account_missing(account_id);

@@ -112,6 +112,13 @@ Result<std::optional<Mailbox>> SqliteStoreImpl::mailbox_by_id(Db& db, int64_t ma
   return std::optional<Mailbox>(read_mailbox(*stmt));
 }
 
+Result<void> SqliteStoreImpl::require_mailbox(Db& db, int64_t mailbox_id) {
+  auto mb = mailbox_by_id(db, mailbox_id);
+  if (!mb) return mb.error();
+  if (!*mb) return mailbox_not_found(mailbox_id);
+  return ok_result();
+}
+
 Result<bool> SqliteStoreImpl::account_exists(Db& db, int64_t account_id) {
   auto stmt = db.prepare("SELECT 1 FROM accounts WHERE id = ?1");
   if (!stmt) return stmt.error();
@@ -331,14 +338,9 @@ Result<std::vector<Message>> SqliteStoreImpl::list_messages(int64_t mailbox_id) 
   auto db = reader();
   if (!db) return db.error();
   // One read transaction: the mailbox check and the rows from the same snapshot.
-  if (auto r = (*db)->exec("BEGIN"); !r) return r.error();
-  struct EndRead {
-    Db& db;
-    ~EndRead() { (void)db.exec("COMMIT"); }
-  } end_read{**db};
-  auto mb = mailbox_by_id(**db, mailbox_id);
-  if (!mb) return mb.error();
-  if (!*mb) return mailbox_not_found(mailbox_id);
+  ReadSnapshot snapshot(**db);
+  if (auto r = snapshot.begin(); !r) return r.error();
+  if (auto mb = require_mailbox(**db, mailbox_id); !mb) return mb.error();
   auto stmt = (*db)->prepare(message_list_sql().c_str());
   if (!stmt) return stmt.error();
   stmt->bind(1, mailbox_id);

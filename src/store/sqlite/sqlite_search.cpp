@@ -53,14 +53,9 @@ Result<std::vector<uint32_t>> SqliteStoreImpl::search_text(int64_t mailbox_id, s
                                                            TextField field) {
   auto db = reader();
   if (!db) return db.error();
-  if (auto r = (*db)->exec("BEGIN"); !r) return r.error();
-  struct EndRead {
-    Db& db;
-    ~EndRead() { (void)db.exec("COMMIT"); }
-  } end_read{**db};
-  auto mb = mailbox_by_id(**db, mailbox_id);
-  if (!mb) return mb.error();
-  if (!*mb) return mailbox_not_found(mailbox_id);
+  ReadSnapshot snapshot(**db);
+  if (auto r = snapshot.begin(); !r) return r.error();
+  if (auto mb = require_mailbox(**db, mailbox_id); !mb) return mb.error();
 
   if (needle.empty()) {
     auto stmt = (*db)->prepare("SELECT uid FROM messages WHERE mailbox_id = ?1 ORDER BY uid");

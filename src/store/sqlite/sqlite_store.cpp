@@ -168,11 +168,8 @@ Result<std::vector<QueueEntry>> SqliteStoreImpl::list_queue() {
   auto db = reader();
   if (!db) return db.error();
   // One read transaction: entries and recipients from the same snapshot.
-  if (auto r = (*db)->exec("BEGIN"); !r) return r.error();
-  struct EndRead {
-    Db& db;
-    ~EndRead() { (void)db.exec("COMMIT"); }
-  } end_read{**db};
+  ReadSnapshot snapshot(**db);
+  if (auto r = snapshot.begin(); !r) return r.error();
 
   auto stmt = (*db)->prepare(
       "SELECT id, queue_id, mail_from, auth_user, smtputf8, body_8bit, ret, envid, blob_id, size, created, "

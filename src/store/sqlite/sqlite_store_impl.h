@@ -123,6 +123,8 @@ class SqliteStoreImpl final : public SqliteStore {
   static Result<bool> domain_exists(Db& db, const std::string& domain);
   static Result<std::optional<Mailbox>> mailbox_by_name(Db& db, int64_t account_id, std::string_view name);
   static Result<std::optional<Mailbox>> mailbox_by_id(Db& db, int64_t mailbox_id);
+  // not_found unless the mailbox exists.
+  static Result<void> require_mailbox(Db& db, int64_t mailbox_id);
   static Result<bool> account_exists(Db& db, int64_t account_id);
   // Inside a job: next modseq of the account, logged in change_log.
   static Result<uint64_t> bump_modseq(Db& db, int64_t account_id, int64_t mailbox_id, Change::Kind kind);
