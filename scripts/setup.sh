@@ -15,6 +15,7 @@ PACKAGES=(
   zlib1g-dev libzstd-dev libsystemd-dev
   # tests
   libgtest-dev googletest python3 python3-pytest openssl swaks libnet-ssleay-perl fetchmail dovecot-imapd
+  isync neomutt
 )
 
 missing=()

@@ -220,6 +220,20 @@ store::MessageSummary summarize(std::string_view message) {
   std::string headers;
   if (parsed.root.header_size > 0)
     append_header_text(message.substr(parsed.root.offset, parsed.root.header_size), headers, kMaxSearchHeaders);
+  // RFC 9051 §6.4.4: TEXT covers "the header (including MIME header fields)", so the
+  // MIME headers of the parts (a filename in Content-Disposition) count as header text.
+  // Encapsulated messages' headers are body text already (body_text()).
+  std::vector<const mime::Part*> stack{&parsed.root};
+  while (!stack.empty() && headers.size() < kMaxSearchHeaders) {
+    const mime::Part* p = stack.back();
+    stack.pop_back();
+    for (size_t i = p->children.size(); i-- > 0;) {
+      const mime::Part& c = p->children[i];
+      stack.push_back(&c);
+      if (!p->is_message() && c.header_size > 0 && c.offset < message.size())
+        append_header_text(message.substr(c.offset, c.header_size), headers, kMaxSearchHeaders);
+    }
+  }
   s.search_headers = search_form(std::move(headers), kMaxSearchHeaders);
   // The root's children are its body (multipart) or an encapsulated message;
   // a leaf root is itself the body.

@@ -11,6 +11,7 @@
 #include "base/strings.h"
 #include "imap/fetch_plan.h"
 #include "imap/render/binary.h"
+#include "imap/render/imap_string.h"
 #include "imap/session.h"
 #include "proto/imap/args_common.h"
 
@@ -170,6 +171,7 @@ asio::awaitable<void> Session::cmd_fetch(Request& r) {
             co_return;
           }
           left -= chunk.size();
+          render::replace_nul_for_literal(chunk);  // as fetch_plan.cpp: no NUL in a literal
           if (!co_await stream_->write_all(chunk)) {
             closing_ = true;
             co_return;

@@ -162,6 +162,7 @@ Result<std::vector<FetchPiece>> build_fetch(store::Store& st, int64_t mailbox_id
     }
     auto data = src.bytes(offset, length);
     if (!data) return data.error();
+    render::replace_nul_for_literal(*data);  // RFC 9051 §4.3: no NUL in a literal (as Dovecot: 0x80)
     literal_header(*out, data->size(), false);
     *out += *data;
     return ok_result();
@@ -277,6 +278,7 @@ Result<std::vector<FetchPiece>> build_fetch(store::Store& st, int64_t mailbox_id
           if (!hdr) return hdr.error();
           std::string filtered = render::filter_header(*hdr, it.section.fields,
                                                        spec.kind == render::SectionKind::header_fields_not);
+          render::replace_nul_for_literal(filtered);
           std::string_view part = filtered;
           if (it.partial) part = render::apply_partial(part, it.partial->offset, it.partial->length);
           literal_header(*out, part.size(), false);

@@ -192,13 +192,18 @@ class AddressParser {
     emit(std::move(a));
   }
 
+  // A comment is not a display-name (RFC 5322 §3.4), but in an addr-spec without one it
+  // is the only name there is: "nsb@x (Nathaniel Borenstein)" (RFC 822 era style, still
+  // sent by some mailers). Like Dovecot, UW-IMAP and Cyrus, ENVELOPE then uses the last
+  // comment that follows the first word of the address (local part, domain, or right
+  // after it); comments before the address and comments of a name-addr are ignored.
   void parse_one() {
     std::vector<const Token*> phrase;
     std::string last_comment;
     while (i_ < toks_.size()) {
       const Token& t = toks_[i_];
       if (t.kind == Kind::comment) {
-        last_comment = t.text;
+        if (!phrase.empty()) last_comment = t.text;
         ++i_;
         continue;
       }
@@ -230,9 +235,8 @@ class AddressParser {
         case '@': {
           Address a;
           a.mailbox = concat(phrase);
-          std::string comment;
+          std::string comment = std::move(last_comment);
           a.host = read_domain(&comment);
-          // "user@host (Real Name)": the comment is the only name there is.
           if (i_ < toks_.size() && toks_[i_].kind == Kind::comment) comment = toks_[i_].text;
           if (!comment.empty()) a.name = comment;
           emit(std::move(a));
@@ -240,10 +244,10 @@ class AddressParser {
           return;
         }
         case ',':
-          flush_bare(phrase);
+          flush_bare(phrase, last_comment);
           return;
         case ';':
-          flush_bare(phrase);
+          flush_bare(phrase, last_comment);
           if (in_group_) {
             emit(Address{});
             in_group_ = false;
@@ -253,13 +257,15 @@ class AddressParser {
           continue;  // junk ('>', stray specials): ignored
       }
     }
-    flush_bare(phrase);
+    flush_bare(phrase, last_comment);
   }
 
-  // A list element without '@' or '<': a bare local part ("undisclosed-recipients").
-  void flush_bare(const std::vector<const Token*>& phrase) {
+  // A list element without '@' or '<': a bare local part ("undisclosed-recipients"),
+  // named by a comment after it like an addr-spec.
+  void flush_bare(const std::vector<const Token*>& phrase, const std::string& comment) {
     if (phrase.empty()) return;
     Address a;
+    if (!comment.empty()) a.name = comment;
     a.mailbox = concat(phrase);
     a.host = std::string();
     emit(std::move(a));

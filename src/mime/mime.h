@@ -143,11 +143,14 @@ struct Part {
   size_t offset = 0;       // first byte of this part's header (== body_offset of a
                            // message/rfc822 parent)
   size_t header_size = 0;  // header bytes incl. the blank separator line; 0 if the part
-                           // starts with a line that is not a header field
+                           // starts with a line that is not a header field (unless at
+                           // most 3 such lines are followed by fields: then they are
+                           // part of the header, see parser.cpp)
   size_t body_offset = 0;  // offset + header_size
   size_t body_size = 0;    // for parts of a multipart: ends before the CRLF (or LF) that
                            // precedes the next boundary delimiter line (RFC 2046 §5.1.1)
-  size_t header_lines = 0, body_lines = 0;  // a last line without newline counts as a line
+  size_t header_lines = 0, body_lines = 0;  // LF count: a last line without LF does not
+                                            // count (like Dovecot; RFC 9051 §7.5.2)
   std::string type = "text", subtype = "plain";  // lower-case; text/plain by default,
                                                  // message/rfc822 in multipart/digest
   std::vector<Param> params;  // Content-Type params (none added by default)

@@ -16,7 +16,16 @@
 // - The CRLF (or LF) before a delimiter line belongs to the delimiter (RFC 2046 §5.1.1):
 //   every part ends before it. If a part has no body at all, the same rule may cut its
 //   header short ("H: v\r\n\r\n--b": the blank line is the delimiter's CRLF).
-// - A part whose first line is not a header field has no header (header_size 0).
+//   Dovecot differs for containers: a nested multipart keeps the CRLF between its close
+//   delimiter and the outer delimiter, and an encapsulated message without a body keeps
+//   that CRLF as its blank line, so Dovecot's BODY[n] of such a part is 2 bytes longer
+//   (and its message/rfc822 line count 1 higher; n.HEADER of the bodyless message ends
+//   in that blank line). We keep the RFC reading, for every part alike: clients use
+//   those sizes for display only and fetch the leaves, whose bytes are the same either
+//   way, and one rule keeps the offsets of parents and children consistent.
+// - A part whose first line is not a header field has no header (header_size 0), unless
+//   a few junk lines are followed by fields (see field_after_junk): then the junk is part
+//   of the header block and ignored like junk lines inside a header.
 // - multipart/* without a usable boundary, or beyond a limit, is an opaque leaf (type kept,
 //   no children); message/rfc822 with a base64/QP encoding is an opaque leaf too.
 #include <algorithm>
@@ -124,8 +133,35 @@ class Parser {
     return nl_;
   }
 
-  size_t count_lines(size_t a, size_t b, size_t nl_a, size_t nl_b) const {
-    return (nl_b - nl_a) + ((b > a && msg_[b - 1] != '\n') ? 1 : 0);
+  // Lines of [a, b) = its LF count (nl_a, nl_b: '\n' before a and before b). A last line
+  // without LF does not count: RFC 9051 §7.5.2 only says "size of the body in text lines",
+  // and Dovecot, whose numbers clients have seen for years, counts LFs. Every part that a
+  // delimiter ends has such a last line (its CRLF belongs to the delimiter, RFC 2046
+  // §5.1.1): "one\r\ntwo\r\n--b" gives a body of 1 line, "one\r\n--b" one of 0.
+  static size_t count_lines(size_t nl_a, size_t nl_b) { return nl_b - nl_a; }
+
+  // RFC 5322 §2.1 wants a header to start with a field; real mail sometimes has a line
+  // before it: an mbox "From " line, a tool's "Mail content:" caption, a UTF-8 BOM glued
+  // to the first field (that field is lost, as in Dovecot). Dovecot keeps such lines in
+  // the header and reads the fields after them, and so do we, for at most
+  // kMaxLeadingJunk lines (continuations included) and only when a field line follows
+  // before a blank line, a delimiter or the end. The skipped lines stay in the header
+  // block (header_size covers them, parse_header() ignores them), so offsets stay
+  // contiguous. Otherwise the part has no header and its first line is body text; Dovecot
+  // makes such text a header, which hides the only content of a headerless part.
+  static constexpr size_t kMaxLeadingJunk = 3;
+
+  bool field_after_junk(size_t p) const {
+    for (size_t n = 0; n <= kMaxLeadingJunk && p < msg_.size(); ++n) {
+      bool close = false;
+      if (match_boundary(p, close) != kEof) return false;
+      std::string_view line = line_content(p);
+      if (line.empty()) return false;
+      size_t colon = 0;
+      if (n > 0 && detail::field_name_length(line, colon) != 0) return true;
+      p = line_end(p);
+    }
+    return false;
   }
 
   bool can_descend(size_t depth) {
@@ -217,7 +253,8 @@ class Parser {
         break;
       }
       size_t colon = 0;
-      if (first && detail::field_name_length(line, colon) == 0) break;  // no header at all
+      if (first && detail::field_name_length(line, colon) == 0 && !field_after_junk(pos_))
+        break;  // no header at all
       first = false;
       advance_line();
     }
@@ -264,8 +301,8 @@ class Parser {
     // Line counts: ends are either the end of input or within 2 bytes before pos_.
     const size_t end_nl = stop_ == kEof ? nl_ : nl_at(end);
     const size_t hdr_end_nl = hdr_end == header_end ? header_nl : end_nl;
-    part.header_lines = count_lines(part.offset, hdr_end, start_nl, hdr_end_nl);
-    part.body_lines = count_lines(hdr_end, end, hdr_end == header_end ? body_nl : end_nl, end_nl);
+    part.header_lines = count_lines(start_nl, hdr_end_nl);
+    part.body_lines = count_lines(hdr_end == header_end ? body_nl : end_nl, end_nl);
   }
 
   void parse_multipart(Part& part, size_t depth) {

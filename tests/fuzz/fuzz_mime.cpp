@@ -59,7 +59,6 @@ void walk(const Part& p, std::string_view msg, size_t depth, const std::string* 
   }
   size_t lines = 0;
   for (char c : body) lines += c == '\n';
-  if (!body.empty() && body.back() != '\n') ++lines;
   check(lines == p.body_lines);
   size_t prev_end = p.body_offset;
   const std::string* boundary = nullptr;

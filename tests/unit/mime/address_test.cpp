@@ -106,3 +106,32 @@ TEST(AddressList, Garbage) {
   EXPECT_EQ(parse_address_list(many, 1000).size(), 1000u);
   EXPECT_EQ(parse_address_list("g: a@b, c@d;", 2).size(), 3u);  // limit inside a group: closed
 }
+
+TEST(AddressList, CommentAsDisplayName) {
+  // No phrase: the last comment after the address's first word is the name (Dovecot,
+  // UW-IMAP and Cyrus do the same; RFC 5322 §3.4 alone would give NIL).
+  auto a = parse_address_list("nsb@x (Nathaniel Borenstein)");
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0], addr("Nathaniel Borenstein", "nsb", "x"));
+  a = parse_address_list("nsb(Nathaniel Borenstein)@x");
+  EXPECT_EQ(a[0], addr("Nathaniel Borenstein", "nsb", "x"));
+  a = parse_address_list("nsb (first) @ x (second)");
+  EXPECT_EQ(a[0], addr("second", "nsb", "x"));
+  a = parse_address_list("nsb@x (Nathaniel Borenstein), other@y, third@z ()");
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[0].name, "Nathaniel Borenstein");
+  EXPECT_EQ(a[1].name, std::nullopt);
+  EXPECT_EQ(a[2].name, std::nullopt);  // empty comment: no name
+  a = parse_address_list("nsb (Nathaniel Borenstein)");  // no domain at all
+  EXPECT_EQ(a[0], addr("Nathaniel Borenstein", "nsb", ""));
+  // Not a name: a comment before the address, or around a name-addr.
+  a = parse_address_list("(leading) nsb@x");
+  EXPECT_EQ(a[0], addr(std::nullopt, "nsb", "x"));
+  a = parse_address_list("<nsb@x> (Nathaniel Borenstein)");
+  EXPECT_EQ(a[0], addr(std::nullopt, "nsb", "x"));
+  a = parse_address_list("Nathaniel <nsb(c1)@x(c2)> (c3)");
+  EXPECT_EQ(a[0], addr("Nathaniel", "nsb", "x"));
+  a = parse_address_list("g: a@b (in group);");
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[1], addr("in group", "a", "b"));
+}
