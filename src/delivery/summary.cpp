@@ -222,7 +222,9 @@ store::MessageSummary summarize(std::string_view message) {
     append_header_text(message.substr(parsed.root.offset, parsed.root.header_size), headers, kMaxSearchHeaders);
   // RFC 9051 §6.4.4: TEXT covers "the header (including MIME header fields)", so the
   // MIME headers of the parts (a filename in Content-Disposition) count as header text.
-  // Encapsulated messages' headers are body text already (body_text()).
+  // Encapsulated messages' headers are body text already (body_text()). A blank line
+  // keeps them apart from the message header, which SEARCH HEADER reads (store.h).
+  headers += '\n';
   std::vector<const mime::Part*> stack{&parsed.root};
   while (!stack.empty() && headers.size() < kMaxSearchHeaders) {
     const mime::Part* p = stack.back();

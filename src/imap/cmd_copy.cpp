@@ -16,6 +16,7 @@ asio::awaitable<void> Session::cmd_copy(Request& r) {
   if (!name) co_return bad(name.error().message);
   if (move && read_only_) co_return no("Mailbox is read-only", "READ-ONLY");
   std::vector<uint32_t> uids;
+  if (!seqs_in_range(*set, r.uid)) co_return bad("Invalid message sequence number");
   for (uint32_t s : resolve_set(*set, r.uid))
     if (!view_.pending_expunge(view_.at(s)->uid)) uids.push_back(view_.at(s)->uid);
   store::Store* st = &services_->store;

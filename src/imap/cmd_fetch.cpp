@@ -40,6 +40,7 @@ asio::awaitable<void> Session::cmd_fetch(Request& r) {
   if (req.vanished && !qresync_) co_return bad("VANISHED needs QRESYNC enabled");  // RFC 7162 §3.2.6
   if (req.wants_modseq) condstore_ = true;  // RFC 7162 §3.1: CONDSTORE-enabling
 
+  if (!seqs_in_range(*set, r.uid)) co_return bad("Invalid message sequence number");
   std::vector<uint32_t> seqs = resolve_set(*set, r.uid);
   if (req.changed_since) {
     std::vector<uint32_t> kept;

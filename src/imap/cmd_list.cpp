@@ -60,29 +60,58 @@ asio::awaitable<void> Session::cmd_list(Request& r) {
   for (const auto& m : *l.mailboxes) by_name.emplace(m.name, &m);
 
   bool only_subscribed = lsub || a.select_subscribed;
-  std::vector<std::string> names;
+  bool recursive = a.select_subscribed && a.select_recursive_match;
+  auto subscribed_below = [&subscribed](const std::string& n) {
+    for (const auto& s : subscribed)
+      if (s.size() > n.size() + 1 && s.compare(0, n.size(), n) == 0 && s[n.size()] == '/') return true;
+    return false;
+  };
+  std::set<std::string> base;
   if (only_subscribed) {
-    names.assign(subscribed.begin(), subscribed.end());
+    base = subscribed;
   } else {
-    for (const auto& m : *l.mailboxes) names.push_back(m.name);
+    for (const auto& m : *l.mailboxes) base.insert(m.name);
   }
+  // Names listed only because of what lies below them.
+  std::set<std::string> parents;
+  if (lsub) {
+    // RFC 3501 §6.3.9: with "%", an unsubscribed parent of a subscribed name stands for it,
+    // flagged \Noselect (when the pattern cannot reach the subscribed name itself).
+    for (const auto& s : subscribed) {
+      if (matches_any(a, s)) continue;
+      for (size_t p = s.find('/'); p != std::string::npos; p = s.find('/', p + 1)) {
+        std::string parent = s.substr(0, p);
+        if (!subscribed.count(parent) && matches_any(a, parent)) parents.insert(parent);
+      }
+    }
+  }
+  if (recursive) {
+    // RFC 5258 §3.5: a matching parent that is not itself subscribed, with subscribed
+    // children, is listed with CHILDINFO ("SUBSCRIBED").
+    for (const auto& m : *l.mailboxes)
+      if (!base.count(m.name) && matches_any(a, m.name) && subscribed_below(m.name)) parents.insert(m.name);
+  }
+  std::vector<std::string> names(base.begin(), base.end());
+  names.insert(names.end(), parents.begin(), parents.end());
   std::sort(names.begin(), names.end(), [](const std::string& x, const std::string& y) {
     // INBOX first, as clients expect; then bytewise.
     if ((x == "INBOX") != (y == "INBOX")) return x == "INBOX";
     return x < y;
   });
-  std::set<std::string> listed;
   for (const auto& name : names) {
     if (!matches_any(a, name)) continue;
+    bool parent_only = !base.count(name);
     auto it = by_name.find(name);
     const store::Mailbox* mb = it == by_name.end() ? nullptr : it->second;
-    if (a.select_special_use && (!mb || mb->special_use.empty())) continue;
+    if (!parent_only && a.select_special_use && (!mb || mb->special_use.empty())) continue;
     std::string attrs;
     auto add = [&attrs](std::string_view s) {
       if (!attrs.empty()) attrs += ' ';
       attrs += s;
     };
-    if (!mb) {
+    if (lsub && parent_only) {
+      add("\\Noselect");
+    } else if (!mb) {
       // RFC 5258 §3: a subscribed name that does not exist.
       add(lsub ? "\\Noselect" : "\\NonExistent");
     } else if (!lsub) {
@@ -92,26 +121,14 @@ asio::awaitable<void> Session::cmd_list(Request& r) {
     // RFC 6154 §2: special-use attributes in every LIST (not LSUB).
     if (!lsub && mb && !mb->special_use.empty()) add(mb->special_use);
     std::string line = std::string(lsub ? "LSUB" : "LIST") + " (" + attrs + ") \"/\" " + mailbox_out(name);
+    // RFC 5258 §3.5: CHILDINFO on every listed name with subscribed descendants, itself
+    // subscribed or not.
+    if (recursive && subscribed_below(name)) line += " (\"CHILDINFO\" (\"SUBSCRIBED\"))";
     untagged(line);
-    listed.insert(name);
-    if (a.return_status && mb) {
+    if (a.return_status && mb && !parent_only) {
       auto mi = l.messages.find(mb->id);
       static const std::vector<store::Message> kNone;
       untagged(status_response(*mb, mi == l.messages.end() ? kNone : mi->second, a.status_items));
-    }
-  }
-  if (a.select_subscribed && a.select_recursive_match) {
-    // RFC 5258 §3.5: a parent that matches but is not itself subscribed, with subscribed
-    // children, is listed with CHILDINFO ("SUBSCRIBED").
-    for (const auto& m : *l.mailboxes) {
-      if (listed.count(m.name) || !matches_any(a, m.name)) continue;
-      bool child_subscribed = false;
-      for (const auto& s : subscribed)
-        if (s.size() > m.name.size() + 1 && s.compare(0, m.name.size(), m.name) == 0 && s[m.name.size()] == '/')
-          child_subscribed = true;
-      if (!child_subscribed) continue;
-      untagged("LIST (" + std::string(has_children(*l.mailboxes, m.name) ? "\\HasChildren" : "\\HasNoChildren") +
-               ") \"/\" " + mailbox_out(m.name) + " (\"CHILDINFO\" (\"SUBSCRIBED\"))");
     }
   }
   ok(std::string(lsub ? "LSUB" : "LIST") + " completed");

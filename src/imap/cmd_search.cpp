@@ -14,8 +14,12 @@ std::string esearch_response(const std::string& tag, bool uid, const codec::Sear
   std::string s = "ESEARCH (TAG \"" + tag + "\")";
   if (uid) s += " UID";
   if (!numbers.empty()) {
-    if (ret.min) s += " MIN " + std::to_string(*std::min_element(numbers.begin(), numbers.end()));
-    if (ret.max) s += " MAX " + std::to_string(*std::max_element(numbers.begin(), numbers.end()));
+    // RFC 5267 §3.1: for ESORT, MIN and MAX are the lowest- and highest-sorted messages (the
+    // first and last in sort order, as Dovecot answers), not the smallest and largest numbers.
+    uint32_t lo = sorted ? numbers.front() : *std::min_element(numbers.begin(), numbers.end());
+    uint32_t hi = sorted ? numbers.back() : *std::max_element(numbers.begin(), numbers.end());
+    if (ret.min) s += " MIN " + std::to_string(lo);
+    if (ret.max) s += " MAX " + std::to_string(hi);
   }
   if (ret.count) s += " COUNT " + std::to_string(numbers.size());
   if (ret.all && !numbers.empty()) {

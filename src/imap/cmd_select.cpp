@@ -29,8 +29,9 @@ asio::awaitable<void> Session::cmd_select(Request& r) {
   bool examine = r.name == "EXAMINE";
   bool was_selected = state_ == State::selected;
   if (was_selected) leave_selected();
-  // RFC 7162 §3.2.11: with QRESYNC the end of the previous selection is announced.
-  if (was_selected && qresync_) send("* OK [CLOSED] Previous mailbox closed\r\n");
+  // RFC 9051 §6.3.2 (IMAP4rev2) and RFC 7162 §3.2.11 (QRESYNC): the end of the previous
+  // selection is announced, as the boundary between the two mailboxes' responses.
+  if (was_selected && (qresync_ || rev2_)) send("* OK [CLOSED] Previous mailbox closed\r\n");
   if (args->condstore) condstore_ = true;  // RFC 7162 §3.1.8
 
   store::Store* st = &services_->store;
@@ -38,6 +39,9 @@ asio::awaitable<void> Session::cmd_select(Request& r) {
   std::string name = args->mailbox;
   std::optional<codec::QresyncParams> qr = args->qresync;
   std::shared_ptr<Watcher> watcher = watcher_;
+  // Changes of the previous mailbox are moot; one committed to the new mailbox after the
+  // listing below must still wake the next sync, so the flag is cleared before, not after.
+  watcher_->take_changed();
   auto load = [st, account_id, name, qr, watcher]() {
     Loaded l;
     l.mailbox = st->get_mailbox(account_id, name);
@@ -56,7 +60,6 @@ asio::awaitable<void> Session::cmd_select(Request& r) {
     watcher_->watch_mailbox(0);
     co_return fail(!l.mailbox ? l.mailbox.error() : l.messages.error());
   }
-  watcher_->take_changed();
   view_.load(*l.mailbox, *l.messages);
   mailbox_name_ = l.mailbox->name;
   read_only_ = examine;

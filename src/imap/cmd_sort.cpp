@@ -75,6 +75,22 @@ std::string folded_base_subject(const Values& v, bool* reply_or_forward = nullpt
   return mime::fold_case(b.text);  // RFC 5256 §3: i;unicode-casemap
 }
 
+// The References ids of a message, from the header text stored at delivery (or, for
+// messages stored without it, from the header block).
+std::vector<std::string> stored_references(store::Store& st, int64_t mailbox_id, uint32_t uid) {
+  auto stored = st.get_search_headers(mailbox_id, uid);
+  if (stored && !stored->empty()) {
+    for (const auto& [name, value] : stored_header_fields(*stored))
+      if (name == "references") return codec::parse_msg_ids(value);
+    return {};
+  }
+  auto header = read_header_block(st, mailbox_id, uid);
+  if (!header) return {};
+  auto fields = mime::parse_header(*header);
+  const auto* f = mime::find_field(fields, "References");
+  return f ? codec::parse_msg_ids(mime::fold_case(mime::unfold(f->value))) : std::vector<std::string>{};
+}
+
 codec::SortField field_of(codec::SortKey k) { return static_cast<codec::SortField>(static_cast<uint8_t>(k)); }
 
 }  // namespace
@@ -153,14 +169,11 @@ asio::awaitable<void> Session::cmd_thread(Request& r) {
       m.date = v.sent ? *v.sent : v.arrival;  // RFC 5256 §2.2
       m.subject = folded_base_subject(v, &m.reply_or_forward);
       if (refs && v.envelope) {
-        if (v.envelope->message_id) m.message_id = codec::first_msg_id(*v.envelope->message_id);
-        if (v.envelope->in_reply_to) m.in_reply_to = codec::first_msg_id(*v.envelope->in_reply_to);
-        auto header = read_header_block(*st, in.mailbox_id, v.uid);
-        if (header) {
-          auto fields = mime::parse_header(*header);
-          if (const auto* f = mime::find_field(fields, "References"))
-            m.references = codec::parse_msg_ids(mime::unfold(f->value));
-        }
+        // Message ids are compared casefolded: References comes from the casefolded search
+        // text stored at delivery (DESIGN §5), so the other ids are folded the same way.
+        if (v.envelope->message_id) m.message_id = mime::fold_case(codec::first_msg_id(*v.envelope->message_id));
+        if (v.envelope->in_reply_to) m.in_reply_to = mime::fold_case(codec::first_msg_id(*v.envelope->in_reply_to));
+        m.references = stored_references(*st, in.mailbox_id, v.uid);
       }
       msgs.push_back(std::move(m));
     }

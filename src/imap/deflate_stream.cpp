@@ -33,11 +33,14 @@ class DeflateStream final : public net::Stream {
   boost::asio::awaitable<size_t> read_some(char* buf, size_t n) override {
     if (failed_ || n == 0) co_return 0;
     for (;;) {
-      if (!pending_.empty() || in_.avail_in > 0) {
+      // After a call that filled the caller's buffer, zlib may still hold output (the rest
+      // of a match) even with no input left: ask it before waiting for the network.
+      if (!pending_.empty() || in_.avail_in > 0 || output_full_) {
         in_.next_out = reinterpret_cast<Bytef*>(buf);
         in_.avail_out = static_cast<uInt>(n);
         int rc = inflate(&in_, Z_SYNC_FLUSH);
         size_t produced = n - in_.avail_out;
+        output_full_ = in_.avail_out == 0;
         if (in_.avail_in == 0) pending_.clear();
         if (rc != Z_OK && rc != Z_BUF_ERROR && rc != Z_STREAM_END) {
           failed_ = true;
@@ -94,6 +97,7 @@ class DeflateStream final : public net::Stream {
   bool inflate_ok_ = false;
   bool deflate_ok_ = false;
   bool failed_ = false;
+  bool output_full_ = false;  // the last inflate() filled the buffer: more may be pending
   std::string pending_;  // compressed input not yet inflated
 };
 

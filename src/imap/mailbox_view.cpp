@@ -141,12 +141,18 @@ std::string MailboxView::announce_expunges(const SyncOptions& opt) {
   if (expunged_.empty()) return out;
   if (opt.qresync) {
     // RFC 7162 §3.2.10: VANISHED (without EARLIER) replaces EXPUNGE.
-    out += "* VANISHED " + number_set(std::vector<uint32_t>(expunged_.begin(), expunged_.end())) + "\r\n";
+    std::vector<uint32_t> gone;
     std::vector<ViewMessage> kept;
     kept.reserve(messages_.size());
-    for (auto& m : messages_)
-      if (!expunged_.count(m.uid)) kept.push_back(std::move(m));
+    for (auto& m : messages_) {
+      if (expunged_.count(m.uid))
+        gone.push_back(m.uid);
+      else
+        kept.push_back(std::move(m));
+    }
     messages_.swap(kept);
+    if (!gone.empty()) out += "* VANISHED " + number_set(gone) + "\r\n";
+    announced_exists_ -= static_cast<uint32_t>(gone.size());
   } else {
     // Highest first, so each number is still valid when the client reads it.
     for (auto it = expunged_.rbegin(); it != expunged_.rend(); ++it) {
@@ -154,10 +160,12 @@ std::string MailboxView::announce_expunges(const SyncOptions& opt) {
       if (!seq) continue;
       out += "* " + std::to_string(seq) + " EXPUNGE\r\n";
       messages_.erase(messages_.begin() + (seq - 1));
+      --announced_exists_;
     }
   }
   expunged_.clear();
-  announced_exists_ = exists();
+  // Each EXPUNGE lowered the client's count by one (RFC 9051 §7.5.1); messages that
+  // arrived meanwhile are still to be announced by EXISTS.
   return out;
 }
 

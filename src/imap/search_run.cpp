@@ -133,17 +133,13 @@ class Source final : public codec::EvalSource {
   bool header_contains(uint32_t uid, std::string_view field, std::string_view needle) override {
     if (uid != cached_uid_) {
       cached_uid_ = uid;
-      auto h = read_header_block(st_, mailbox_id_, uid);
-      header_ = h ? std::move(*h) : std::string();
-      if (!h && h.error().code != ErrorCode::not_found) error_ = h.error();
-      fields_ = mime::parse_header(header_);
+      load_fields(uid);
     }
-    for (const auto& f : fields_) {
-      if (!iequals(f.name, field)) continue;
-      if (needle.empty()) return true;
+    std::string name = mime::fold_case(field);
+    for (const auto& [n, value] : fields_) {
+      if (n != name) continue;
       // RFC 9051 §6.4.4: substring match, case-insensitive, on the decoded value.
-      std::string value = mime::fold_case(mime::decode_encoded_words(mime::unfold(f.value)));
-      if (value.find(needle) != std::string::npos) return true;
+      if (needle.empty() || value.find(needle) != std::string::npos) return true;
     }
     return false;
   }
@@ -166,15 +162,53 @@ class Source final : public codec::EvalSource {
   std::optional<Error> error_;
 
  private:
+  // The message header's fields as (folded name, folded decoded value): from the
+  // search text stored at delivery (DESIGN §5), or for messages stored without it,
+  // from the message's header block.
+  void load_fields(uint32_t uid) {
+    fields_.clear();
+    auto stored = st_.get_search_headers(mailbox_id_, uid);
+    if (!stored) {
+      if (stored.error().code != ErrorCode::not_found) error_ = stored.error();
+      return;
+    }
+    if (!stored->empty()) {
+      fields_ = stored_header_fields(*stored);
+      return;
+    }
+    auto h = read_header_block(st_, mailbox_id_, uid);
+    if (!h) {
+      if (h.error().code != ErrorCode::not_found) error_ = h.error();
+      return;
+    }
+    for (const auto& f : mime::parse_header(*h))
+      fields_.emplace_back(mime::fold_case(f.name),
+                           mime::fold_case(mime::decode_encoded_words(mime::unfold(f.value))));
+  }
+
   store::Store& st_;
   int64_t mailbox_id_;
   uint32_t cached_uid_ = 0;
-  std::string header_;
-  std::vector<mime::HeaderField> fields_;
+  std::vector<std::pair<std::string, std::string>> fields_;
   std::unordered_map<const codec::EvalKey*, std::set<uint32_t>> text_hits_;
 };
 
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> stored_header_fields(std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    if (line.empty()) break;  // the MIME part headers follow: not the message header
+    size_t colon = line.find(": ");
+    if (colon != std::string_view::npos)
+      out.emplace_back(std::string(line.substr(0, colon)), std::string(line.substr(colon + 2)));
+    if (nl == std::string_view::npos) break;
+    text.remove_prefix(nl + 1);
+  }
+  return out;
+}
 
 Result<std::string> read_header_block(store::Store& st, int64_t mailbox_id, uint32_t uid) {
   auto r = st.open_message(mailbox_id, uid);

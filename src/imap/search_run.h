@@ -40,6 +40,11 @@ Result<SearchOutput> run_search(store::Store& st, const SearchInput& in, const p
 std::string esearch_response(const std::string& tag, bool uid, const proto::imap::SearchReturn& ret,
                              const std::vector<uint32_t>& numbers, bool sorted, std::optional<uint64_t> modseq);
 
+// The message header's fields in the stored search text (store.h get_search_headers):
+// (folded name, folded decoded value) pairs up to the blank line that starts the MIME
+// part headers.
+std::vector<std::pair<std::string, std::string>> stored_header_fields(std::string_view text);
+
 // The header block of a stored message (prefix included), at most 256 KiB.
 Result<std::string> read_header_block(store::Store& st, int64_t mailbox_id, uint32_t uid);
 

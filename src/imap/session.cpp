@@ -147,7 +147,8 @@ asio::awaitable<void> Session::run() {
           break;
         case codec::Overflow::literal:
           // RFC 9051 §7.1 TOOBIG / RFC 7888 §4: refused before reading it.
-          send(tag + " NO [TOOBIG] Literal too large (maximum " + std::to_string(settings_->max_message_size) +
+          send(tag + " NO [TOOBIG] Literal too large (maximum " +
+               std::to_string(state_ == State::not_authenticated ? kPreAuthLiteral : settings_->max_message_size) +
                " octets)\r\n");
           break;
         case codec::Overflow::literal_count:
@@ -161,7 +162,27 @@ asio::awaitable<void> Session::run() {
   spdlog::info("imap[{}] disconnect rip={}", id_, stream_->remote_ip());
 }
 
-asio::awaitable<bool> Session::fill() { co_return co_await session::read_into(*stream_, tokenizer_); }
+asio::awaitable<bool> Session::fill() {
+  // Issue 3 §5: an idle session holds only small buffers, and an idle session spends its
+  // life in this read. So it waits with a small buffer; once reads fill it (a client
+  // sending an APPEND, or pipelining), a large heap buffer moves the bulk and is freed
+  // as soon as the client slows down again.
+  constexpr size_t kSmall = 512, kLarge = 64 * 1024;
+  if (!bulk_read_) {
+    char buf[kSmall];
+    size_t n = co_await stream_->read_some(buf, sizeof buf);
+    if (n == 0) co_return false;
+    bulk_read_ = n == sizeof buf;
+    tokenizer_.feed(std::string_view(buf, n));
+    co_return true;
+  }
+  std::unique_ptr<char[]> buf(new char[kLarge]);
+  size_t n = co_await stream_->read_some(buf.get(), kLarge);
+  if (n == 0) co_return false;
+  bulk_read_ = n >= kLarge / 4;
+  tokenizer_.feed(std::string_view(buf.get(), n));
+  co_return true;
+}
 
 asio::awaitable<bool> Session::flush() { co_return co_await out_.flush(*stream_); }
 
@@ -298,12 +319,18 @@ asio::awaitable<void> Session::dispatch(std::string line) {
     co_return;
   }
   completion_.clear();
+  // Other sessions' flag changes and new messages first, so FETCH (CHANGEDSINCE), SEARCH
+  // MODSEQ and friends work on current data; expunges wait (RFC 9051 §7.5.1: they would
+  // renumber the messages this very command names).
+  if (spec->keeps_expunge) co_await sync(false);
   co_await (this->*spec->handler)(req);
   if (completion_.empty()) co_return;  // the handler answered itself (LOGOUT, IDLE, STARTTLS)
   // RFC 9051 §7.5.1: EXPUNGE never while answering FETCH, STORE or SEARCH by sequence number.
   bool allow_expunge = req.uid || !spec->keeps_expunge;
   co_await sync(allow_expunge);
-  if (completion_.rfind("OK", 0) == 0 || completion_.rfind("NO", 0) == 0) errors_ = 0;
+  // Only success ends a run of errors: a NO that counted as one (a failed login) must not
+  // reset the count, or a client could guess passwords forever on one connection.
+  if (completion_.rfind("OK", 0) == 0) errors_ = 0;
   send(req.tag + " " + completion_ + "\r\n");
   completion_.clear();
 }
@@ -317,6 +344,13 @@ std::string Session::mailbox_out(const std::string& name) const {
   std::string out;
   codec::format_mailbox_name(out, name, utf8());
   return out;
+}
+
+bool Session::seqs_in_range(const codec::SequenceSet& set, bool uid) const {
+  if (uid || set.is_saved_result()) return true;
+  for (const auto& r : set.ranges())
+    if (r.first > view_.exists() || r.last > view_.exists()) return false;  // 0 is "*": fine
+  return true;
 }
 
 std::vector<uint32_t> Session::resolve_set(const codec::SequenceSet& set, bool uid) const {

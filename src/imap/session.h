@@ -74,6 +74,9 @@ class Session {
   }
   // Sequence numbers (ascending) a set names: seq numbers or UIDs, or "$" (RFC 5182).
   std::vector<uint32_t> resolve_set(const codec::SequenceSet& set, bool uid) const;
+  // False if a sequence set names a message number above the message count (RFC 9051 §9
+  // seq-number: answered with BAD, as Dovecot does). UID sets and "$" are always fine.
+  bool seqs_in_range(const codec::SequenceSet& set, bool uid) const;
   asio::awaitable<void> enter_authenticated(store::Account account);
   void leave_selected();
   // A mailbox argument decoded (mUTF-7 unless UTF-8 is enabled), INBOX normalized.
@@ -142,6 +145,7 @@ class Session {
   bool condstore_ = false;  // enabled, or implied by a CONDSTORE-using command (RFC 7162 §3.1)
   bool qresync_ = false;
   bool compressed_ = false;
+  bool bulk_read_ = false;  // the last read filled its buffer: read big (fill())
   // Selected mailbox.
   MailboxView view_;
   bool read_only_ = false;

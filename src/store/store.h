@@ -399,6 +399,13 @@ class Store {
   virtual Result<std::vector<uint32_t>> search_text(int64_t mailbox_id, std::string_view folded_needle,
                                                     TextField field) = 0;
 
+  // The stored search_headers text of one message (MessageSummary): the message
+  // header's fields as casefolded "name: value\n" lines, a blank line, then the
+  // MIME part headers. "" if the message was stored without search text. Lets
+  // SEARCH HEADER/FROM/SUBJECT/... work from what delivery computed (DESIGN §5)
+  // instead of reading the message. not_found if the message does not exist.
+  virtual Result<std::string> get_search_headers(int64_t mailbox_id, uint32_t uid) = 0;
+
   // Blobs written ahead of delivery (see BlobWriter).
   virtual Result<std::unique_ptr<BlobWriter>> begin_blob() = 0;
   // Reads a blob's bytes (not a message: no trace prefix). Any blob present in

@@ -244,6 +244,16 @@ Result<Message> MemoryStore::get_message(int64_t mailbox_id, uint32_t uid) {
   return out;
 }
 
+Result<std::string> MemoryStore::get_search_headers(int64_t mailbox_id, uint32_t uid) {
+  std::lock_guard lock(mu_);
+  auto it = mailboxes_.find(mailbox_id);
+  if (it == mailboxes_.end()) return Error::make(ErrorCode::not_found, "no such message", std::to_string(uid));
+  auto m = it->second.messages.find(uid);
+  if (m == it->second.messages.end())
+    return Error::make(ErrorCode::not_found, "no such message", std::to_string(uid));
+  return m->second.meta.summary.search_headers;
+}
+
 Result<std::unique_ptr<MessageReader>> MemoryStore::open_message(int64_t mailbox_id, uint32_t uid) {
   std::lock_guard lock(mu_);
   auto it = mailboxes_.find(mailbox_id);

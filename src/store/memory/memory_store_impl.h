@@ -82,6 +82,7 @@ class MemoryStore final : public Store {
   Result<std::vector<uint32_t>> list_vanished(int64_t mailbox_id, uint64_t since_modseq) override;
   Result<std::vector<uint32_t>> search_text(int64_t mailbox_id, std::string_view folded_needle,
                                             TextField field) override;
+  Result<std::string> get_search_headers(int64_t mailbox_id, uint32_t uid) override;
 
   Result<std::unique_ptr<BlobWriter>> begin_blob() override;
   Result<std::unique_ptr<MessageReader>> open_blob(std::string_view blob_id) override;

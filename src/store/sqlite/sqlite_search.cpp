@@ -86,4 +86,19 @@ Result<std::vector<uint32_t>> SqliteStoreImpl::search_text(int64_t mailbox_id, s
   return collect_uids(*stmt);
 }
 
+Result<std::string> SqliteStoreImpl::get_search_headers(int64_t mailbox_id, uint32_t uid) {
+  auto db = reader();
+  if (!db) return db.error();
+  // The text is kept once per blob (blob_text -> blob_fts), like the index itself.
+  auto stmt = (*db)->prepare(
+      "SELECT f.headers FROM messages m LEFT JOIN blob_text t ON t.blob_id = m.blob_id "
+      "LEFT JOIN blob_fts f ON f.rowid = t.id WHERE m.mailbox_id = ?1 AND m.uid = ?2");
+  if (!stmt) return stmt.error();
+  stmt->bind(1, mailbox_id).bind(2, int64_t{uid});
+  auto row = stmt->step();
+  if (!row) return row.error();
+  if (!*row) return Error::make(ErrorCode::not_found, "no such message", std::to_string(uid));
+  return stmt->text(0);
+}
+
 }  // namespace postamt::store::sqlite

@@ -209,6 +209,30 @@ TEST_P(StoreTest, SearchTextFindsSubstrings) {
   EXPECT_EQ(store_->search_text(999999, "x", body).error().code, ErrorCode::not_found);
 }
 
+// SEARCH HEADER reads the stored header text: the message header first, then a blank
+// line, then the MIME part headers (TEXT covers those, HEADER does not).
+TEST_P(StoreTest, SearchHeadersAreStoredPerMessage) {
+  auto bob = make_account("bob@example.com");
+  auto inbox = mailbox(bob.id, "INBOX");
+  ASSERT_EQ(deliver_parsed(bob.id, "INBOX", kGerman), 1u);
+  ASSERT_EQ(deliver_parsed(bob.id, "INBOX", kRussian), 2u);
+  ASSERT_TRUE(store_->deliver(message("no summary, no search text", {target(bob.id)})).ok());  // uid 3
+  auto german = store_->get_search_headers(inbox.id, 1);
+  ASSERT_TRUE(german.ok()) << german.error().describe();
+  EXPECT_TRUE(contains(*german, "subject: grüsse aus der strasse\n")) << *german;
+  EXPECT_TRUE(contains(*german, "x-long: folded continuation\n")) << *german;
+  auto russian = store_->get_search_headers(inbox.id, 2);
+  ASSERT_TRUE(russian.ok());
+  size_t blank = russian->find("\n\n");
+  ASSERT_NE(blank, std::string::npos) << *russian;
+  EXPECT_LT(russian->find("subject: russian\n"), blank);
+  EXPECT_GT(russian->find("content-type: text/html"), blank);  // a part header, after the blank line
+  auto none = store_->get_search_headers(inbox.id, 3);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, "");
+  EXPECT_EQ(store_->get_search_headers(inbox.id, 99).error().code, ErrorCode::not_found);
+}
+
 TEST_P(StoreTest, SearchTextIsStoredOncePerBlob) {
   auto bob = make_account("bob@example.com");
   auto carol = make_account("carol@example.com");
