@@ -72,7 +72,7 @@ std::string folded_base_subject(const Values& v, bool* reply_or_forward = nullpt
   std::string raw = v.envelope && v.envelope->subject ? *v.envelope->subject : std::string();
   auto b = codec::extract_base_subject(mime::decode_encoded_words(raw));
   if (reply_or_forward) *reply_or_forward = b.reply_or_forward;
-  return mime::fold_case(b.text);  // RFC 5256 §3: i;unicode-casemap
+  return mime::unicode_casemap(b.text);  // RFC 5256 §2.1: i;unicode-casemap (RFC 5051)
 }
 
 // The References ids of a message, from the header text stored at delivery (or, for
@@ -118,11 +118,11 @@ asio::awaitable<void> Session::cmd_sort(Request& r) {
       m.size = v.size;
       m.subject = folded_base_subject(v);
       if (v.envelope) {
-        m.from = mime::fold_case(codec::address_sort_value(to_mime(v.envelope->from)));
-        m.to = mime::fold_case(codec::address_sort_value(to_mime(v.envelope->to)));
-        m.cc = mime::fold_case(codec::address_sort_value(to_mime(v.envelope->cc)));
-        m.display_from = mime::fold_case(codec::display_sort_value(to_mime(v.envelope->from)));
-        m.display_to = mime::fold_case(codec::display_sort_value(to_mime(v.envelope->to)));
+        m.from = mime::unicode_casemap(codec::address_sort_value(to_mime(v.envelope->from)));
+        m.to = mime::unicode_casemap(codec::address_sort_value(to_mime(v.envelope->to)));
+        m.cc = mime::unicode_casemap(codec::address_sort_value(to_mime(v.envelope->cc)));
+        m.display_from = mime::unicode_casemap(codec::display_sort_value(to_mime(v.envelope->from)));
+        m.display_to = mime::unicode_casemap(codec::display_sort_value(to_mime(v.envelope->to)));
       }
       msgs.push_back(std::move(m));
     }

@@ -2,7 +2,10 @@
 // and Unicode case folding for case-insensitive search.
 // Handles untrusted input: charset names and bytes come straight from messages.
 // RFCs: 2045 §5.1 / 2046 §4.1.2 (charset parameter), 2978 (IANA charset names).
+#include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
+#include <unicode/unistr.h>
+#include <unicode/utf8.h>
 #include <unicode/ucnv.h>
 #include <unicode/ucnv_cb.h>
 #include <unicode/ustring.h>
@@ -139,6 +142,28 @@ std::string fold_case(std::string_view utf8) {
       out += "\xEF\xBF\xBD";  // cannot happen with the buffer sizes above; never emit unfolded bytes
     }
   }
+  return out;
+}
+
+// RFC 5051 §2.1 i;unicode-casemap: every character to its titlecase form, then
+// NFKD. Used where RFC 5256 asks for it (SORT, THREAD base subjects).
+std::string unicode_casemap(std::string_view utf8) {
+  icu::UnicodeString titled;
+  int32_t i = 0;
+  const auto* s = reinterpret_cast<const uint8_t*>(utf8.data());
+  int32_t len = static_cast<int32_t>(std::min<size_t>(utf8.size(), INT32_MAX));
+  while (i < len) {
+    UChar32 c;
+    U8_NEXT(s, i, len, c);
+    titled.append(c < 0 ? static_cast<UChar32>(0xFFFD) : u_totitle(c));
+  }
+  UErrorCode err = U_ZERO_ERROR;
+  const icu::Normalizer2* nfkd = icu::Normalizer2::getNFKDInstance(err);
+  if (U_FAILURE(err)) return fold_case(utf8);
+  icu::UnicodeString decomposed = nfkd->normalize(titled, err);
+  if (U_FAILURE(err)) return fold_case(utf8);
+  std::string out;
+  decomposed.toUTF8String(out);
   return out;
 }
 

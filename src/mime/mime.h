@@ -69,6 +69,10 @@ std::optional<std::string> to_utf8(std::string_view bytes, std::string_view char
 // always valid UTF-8.
 std::string fold_case(std::string_view utf8);
 
+// RFC 5051 i;unicode-casemap canonical form (titlecase, then NFKD): the collation
+// RFC 5256 SORT and THREAD compare with ("Ärger" sorts as "A" + U+0308 + "RGER").
+std::string unicode_casemap(std::string_view utf8);
+
 // ---- transfer_encoding.cpp -----------------------------------------------------------------
 
 // Content-Transfer-Encoding decoding: "base64" (lenient like common MUAs: whitespace and

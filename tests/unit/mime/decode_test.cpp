@@ -86,3 +86,16 @@ TEST(TransferEncoding, OthersUnchanged) {
   EXPECT_EQ(decode_transfer_encoding("=41", "x-uuencode"), "=41");
   EXPECT_EQ(decode_transfer_encoding("=41", ""), "=41");
 }
+
+// RFC 5051 §2.1: titlecase, then NFKD; bytewise comparison of the results is the
+// i;unicode-casemap collation RFC 5256 SORT uses.
+TEST(Charset, UnicodeCasemap) {
+  using postamt::mime::unicode_casemap;
+  EXPECT_EQ(unicode_casemap("apple Pie"), "APPLE PIE");
+  EXPECT_EQ(unicode_casemap("\xC3\x84rger"), "A\xCC\x88RGER");          // Ä -> A + U+0308
+  // Simple titlecase mappings only (UnicodeData.txt): the ﬁ ligature has none, NFKD splits it.
+  EXPECT_EQ(unicode_casemap("\xEF\xAC\x81"), "fi");
+  EXPECT_EQ(unicode_casemap("\xC7\x86"), "Dz\xCC\x8C");  // ǆ -> titlecase ǅ -> NFKD D z U+030C
+  EXPECT_LT(unicode_casemap("\xC3\x84rger"), unicode_casemap("Gr\xC3\xBC\xC3\x9F" "e"));
+  EXPECT_EQ(unicode_casemap("\xFF"), "\xEF\xBF\xBD");                    // invalid byte -> U+FFFD
+}
