@@ -13,23 +13,37 @@ bool has_deleted(const ViewMessage& m) {
     if (iequals(f, "\\Deleted")) return true;
   return false;
 }
+
+// UIDs of the messages among `seqs` (all when empty) that carry \Deleted.
+std::vector<uint32_t> deleted_uids(const MailboxView& view, const std::vector<uint32_t>* seqs) {
+  std::vector<uint32_t> uids;
+  auto consider = [&](uint32_t s) {
+    if (has_deleted(*view.at(s))) uids.push_back(view.at(s)->uid);
+  };
+  if (seqs) {
+    for (uint32_t s : *seqs) consider(s);
+  } else {
+    for (uint32_t s = 1; s <= view.exists(); ++s) consider(s);
+  }
+  return uids;
+}
 }  // namespace
+
+asio::awaitable<Result<void>> Session::expunge_uids(std::vector<uint32_t> uids) {
+  if (uids.empty()) co_return ok_result();
+  store::Store* st = &services_->store;
+  int64_t mailbox_id = view_.mailbox_id();
+  auto work = [st, mailbox_id, uids]() { return st->expunge(mailbox_id, uids); };
+  co_return co_await offload(std::move(work));
+}
 
 asio::awaitable<void> Session::cmd_close(Request& r) {
   if (!r.args.empty()) co_return bad(r.name + " takes no arguments");
   if (r.name == "CLOSE" && !read_only_) {
     // RFC 9051 §6.4.1: silently expunge \Deleted messages; no EXPUNGE responses.
     co_await sync(false);
-    std::vector<uint32_t> uids;
-    for (uint32_t s = 1; s <= view_.exists(); ++s)
-      if (has_deleted(*view_.at(s))) uids.push_back(view_.at(s)->uid);
-    if (!uids.empty()) {
-      store::Store* st = &services_->store;
-      int64_t mailbox_id = view_.mailbox_id();
-      auto work = [st, mailbox_id, uids]() { return st->expunge(mailbox_id, uids); };
-      auto done = co_await offload(std::move(work));
-      if (!done && done.error().code != ErrorCode::not_found) co_return fail(done.error());
-    }
+    auto done = co_await expunge_uids(deleted_uids(view_, nullptr));
+    if (!done && done.error().code != ErrorCode::not_found) co_return fail(done.error());
   }
   leave_selected();
   // RFC 7162 §3.2.11: with QRESYNC, the end of a selection is announced.
@@ -51,23 +65,12 @@ asio::awaitable<void> Session::cmd_expunge(Request& r) {
   }
   if (read_only_) co_return no("Mailbox is read-only", "READ-ONLY");
   co_await sync(true);
-  std::vector<uint32_t> uids;
   std::vector<uint32_t> seqs;
-  if (only) {
-    seqs = view_.seqs_of(*only, true);
-  } else {
-    for (uint32_t s = 1; s <= view_.exists(); ++s) seqs.push_back(s);
-  }
-  for (uint32_t s : seqs)
-    if (has_deleted(*view_.at(s))) uids.push_back(view_.at(s)->uid);
-  if (!uids.empty()) {
-    store::Store* st = &services_->store;
-    int64_t mailbox_id = view_.mailbox_id();
-    auto work = [st, mailbox_id, uids]() { return st->expunge(mailbox_id, uids); };
-    auto done = co_await offload(std::move(work));
-    if (!done) co_return fail(done.error());
-    send(view_.expunge_now(uids, sync_options(true)));
-  }
+  if (only) seqs = view_.seqs_of(*only, true);
+  std::vector<uint32_t> uids = deleted_uids(view_, only ? &seqs : nullptr);
+  auto done = co_await expunge_uids(uids);
+  if (!done) co_return fail(done.error());
+  if (!uids.empty()) send(view_.expunge_now(uids, sync_options(true)));
   ok(r.uid ? "UID EXPUNGE completed" : "EXPUNGE completed");
 }
 

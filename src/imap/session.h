@@ -77,6 +77,8 @@ class Session {
   // False if a sequence set names a message number above the message count (RFC 9051 §9
   // seq-number: answered with BAD, as Dovecot does). UID sets and "$" are always fine.
   bool seqs_in_range(const codec::SequenceSet& set, bool uid) const;
+  // Removes the messages from the store (cmd_expunge.cpp); the caller announces them.
+  asio::awaitable<Result<void>> expunge_uids(std::vector<uint32_t> uids);
   asio::awaitable<void> enter_authenticated(store::Account account);
   void leave_selected();
   // A mailbox argument decoded (mUTF-7 unless UTF-8 is enabled), INBOX normalized.
