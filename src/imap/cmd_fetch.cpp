@@ -103,6 +103,7 @@ asio::awaitable<void> Session::cmd_fetch(Request& r) {
       j.add_uid = r.uid;
       j.add_flags = seen_now.count(m.uid) != 0;
       j.add_modseq = req.changed_since.has_value();
+      j.recent = recent(m.uid);
       jobs.push_back(std::move(j));
     }
     std::vector<Result<std::vector<FetchPiece>>> built;

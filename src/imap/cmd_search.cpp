@@ -50,6 +50,7 @@ asio::awaitable<void> Session::cmd_search(Request& r) {
   for (uint32_t s = 1; s <= view_.exists(); ++s) in.view.push_back(*view_.at(s));
   in.saved_uids = saved_uids_;
   in.have_saved = true;  // RFC 5182 §2.1: "$" without a saved result is the empty set
+  if (!rev2_) in.recent = recent_;
   in.now = static_cast<int64_t>(std::time(nullptr));
   store::Store* st = &services_->store;
   codec::SearchKey key = q->key;

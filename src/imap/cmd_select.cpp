@@ -82,9 +82,11 @@ asio::awaitable<void> Session::cmd_select(Request& r) {
   untagged(std::string("OK [PERMANENTFLAGS (") + (examine ? "" : std::string(kSystemFlags) + kw + " \\*") +
            ")] Flags permitted");
   untagged(std::to_string(view_.exists()) + " EXISTS");
+  claim_recent(0);
   if (!rev2_) {
-    // RFC 3501 §6.3.1: RECENT and UNSEEN are IMAP4rev1 only. \Recent is not tracked (see README).
-    untagged("0 RECENT");
+    // RFC 3501 §6.3.1: RECENT and UNSEEN are IMAP4rev1 only.
+    announced_recent_ = recent_count();
+    untagged(std::to_string(announced_recent_) + " RECENT");
     if (first_unseen) untagged("OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen");
   }
   untagged("OK [UIDVALIDITY " + std::to_string(view_.uidvalidity()) + "] UIDs valid");
@@ -101,7 +103,7 @@ asio::awaitable<void> Session::cmd_select(Request& r) {
     for (uint32_t s = 1; s <= view_.exists(); ++s) {
       const ViewMessage& m = *view_.at(s);
       if (m.modseq <= qr->modseq) continue;
-      untagged(std::to_string(s) + " FETCH (UID " + std::to_string(m.uid) + " FLAGS " + flag_list(m.flags) +
+      untagged(std::to_string(s) + " FETCH (UID " + std::to_string(m.uid) + " FLAGS " + flag_list(m.flags, recent(m.uid)) +
                " MODSEQ (" + std::to_string(m.modseq) + "))");
     }
   }

@@ -104,6 +104,7 @@ asio::awaitable<void> Session::cmd_sort(Request& r) {
   if (q->search.uses_modseq) condstore_ = true;
   store::Store* st = &services_->store;
   SearchInput in = search_input(view_, saved_uids_, view_.mailbox_id());
+  if (!rev2_) in.recent = recent_;
   codec::SortQuery query = *q;
   auto work = [st, in = std::move(in), query]() -> Result<std::vector<uint32_t>> {
     auto vals = matching_values(*st, in, query.search.key);
@@ -155,6 +156,7 @@ asio::awaitable<void> Session::cmd_thread(Request& r) {
   }
   store::Store* st = &services_->store;
   SearchInput in = search_input(view_, saved_uids_, view_.mailbox_id());
+  if (!rev2_) in.recent = recent_;
   codec::ThreadQuery query = *q;
   bool uid = r.uid;
   auto work = [st, in = std::move(in), query, uid]() -> Result<std::string> {

@@ -9,9 +9,12 @@ namespace postamt::imap {
 
 std::string Session::status_response(const store::Mailbox& mb, const std::vector<store::Message>& messages,
                                      const std::vector<codec::StatusItem>& items) const {
-  uint32_t unseen = 0, deleted = 0;
+  uint32_t unseen = 0, deleted = 0, recent = 0;
   uint64_t size = 0;
+  // RFC 3501 §6.3.10: messages nobody has seen with the mailbox selected yet.
+  uint32_t claimed = services_->notifier.recent_boundary(mb.id);
   for (const auto& m : messages) {
+    recent += m.uid > claimed;
     bool seen = false, del = false;
     for (const auto& f : m.flags) {
       if (iequals(f, "\\Seen")) seen = true;
@@ -37,7 +40,7 @@ std::string Session::status_response(const store::Mailbox& mb, const std::vector
       case codec::StatusItem::size: s += std::to_string(size); break;
       case codec::StatusItem::highestmodseq: s += std::to_string(mb.highest_modseq); break;
       case codec::StatusItem::appendlimit: s += std::to_string(settings_->max_message_size); break;
-      case codec::StatusItem::recent: s += "0"; break;  // \Recent is not tracked (README)
+      case codec::StatusItem::recent: s += std::to_string(recent); break;
       case codec::StatusItem::mailboxid: s += "(M" + std::to_string(mb.id) + ")"; break;
     }
   }

@@ -104,7 +104,7 @@ asio::awaitable<void> Session::cmd_store(Request& r) {
     if (!flags && !(condstore_ && changed)) continue;
     std::string line = std::to_string(s) + " FETCH (";
     if (r.uid) line += "UID " + std::to_string(u) + " ";
-    if (flags) line += "FLAGS " + flag_list(v.flags);
+    if (flags) line += "FLAGS " + flag_list(v.flags, recent(u));
     if (condstore_) line += std::string(flags ? " " : "") + "MODSEQ (" + std::to_string(v.modseq) + ")";
     line += ")";
     untagged(line);

@@ -176,7 +176,7 @@ Result<std::vector<FetchPiece>> build_fetch(store::Store& st, int64_t mailbox_id
         break;
       case codec::FetchAttr::flags:
         sep();
-        *out += "FLAGS " + flag_list(job.meta.flags);
+        *out += "FLAGS " + flag_list(job.meta.flags, job.recent);
         break;
       case codec::FetchAttr::modseq:
         sep();
@@ -324,7 +324,7 @@ Result<std::vector<FetchPiece>> build_fetch(store::Store& st, int64_t mailbox_id
   }
   if (job.add_flags && !has_flags) {
     sep();
-    *out += "FLAGS " + flag_list(job.meta.flags);
+    *out += "FLAGS " + flag_list(job.meta.flags, job.recent);
   }
   if (job.add_modseq && !has_modseq) {
     sep();

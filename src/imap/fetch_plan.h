@@ -31,6 +31,7 @@ struct FetchJob {
   bool add_uid = false;       // UID FETCH: UID always included (RFC 9051 §6.4.9)
   bool add_flags = false;     // \Seen was just set implicitly
   bool add_modseq = false;    // CHANGEDSINCE (RFC 7162 §3.1.4.1)
+  bool recent = false;        // FLAGS shows \Recent (IMAP4rev1, RFC 3501 §2.3.2)
 };
 
 struct FetchContext {

@@ -13,12 +13,13 @@ bool same_flags(std::vector<std::string> a, std::vector<std::string> b) {
 }
 }  // namespace
 
-std::string flag_list(const std::vector<std::string>& flags) {
+std::string flag_list(const std::vector<std::string>& flags, bool recent) {
   std::string s = "(";
   for (size_t i = 0; i < flags.size(); ++i) {
     if (i) s += ' ';
     s += flags[i];
   }
+  if (recent) s += flags.empty() ? "\\Recent" : " \\Recent";
   s += ')';
   return s;
 }
@@ -126,7 +127,7 @@ std::string MailboxView::apply(const std::vector<store::Message>& changed, const
     const ViewMessage& v = messages_[seq - 1];
     out += "* " + std::to_string(seq) + " FETCH (";
     if (opt.send_uid) out += "UID " + std::to_string(v.uid) + " ";
-    out += "FLAGS " + flag_list(v.flags);
+    out += "FLAGS " + flag_list(v.flags, opt.recent && opt.recent->count(v.uid));
     if (opt.condstore) out += " MODSEQ (" + std::to_string(v.modseq) + ")";
     out += ")\r\n";
   }

@@ -29,6 +29,7 @@ struct SyncOptions {
   bool qresync = false;       // RFC 7162 §3.2.10: VANISHED instead of EXPUNGE
   bool condstore = false;     // RFC 7162 §3.1.4: FETCH updates carry MODSEQ
   bool send_uid = false;      // UID in unsolicited FETCH (RFC 7162 §3.2.4 with QRESYNC)
+  const std::set<uint32_t>* recent = nullptr;  // IMAP4rev1: UIDs shown with \Recent
 };
 
 class MailboxView {
@@ -79,8 +80,8 @@ class MailboxView {
   uint32_t announced_exists_ = 0;
 };
 
-// "(\Seen foo)"
-std::string flag_list(const std::vector<std::string>& flags);
+// "(\Seen foo)"; with recent: "\Recent" added (RFC 3501 §2.3.2, IMAP4rev1 sessions).
+std::string flag_list(const std::vector<std::string>& flags, bool recent = false);
 // Compact sequence-set text of arbitrary numbers ("1:3,7"), as in COPYUID, MODIFIED,
 // VANISHED and ESEARCH ALL; "" for none.
 std::string number_set(std::vector<uint32_t> nums);

@@ -1,6 +1,8 @@
 // Change fan-out to IMAP sessions; see notifier.h.
 #include "imap/notifier.h"
 
+#include <algorithm>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -51,6 +53,20 @@ void Notifier::remove(const Watcher* w) {
     else
       ++it;
   }
+}
+
+uint32_t Notifier::claim_recent(int64_t mailbox_id, uint32_t up_to) {
+  std::lock_guard lock(mu_);
+  uint32_t& claimed = recent_claimed_[mailbox_id];
+  uint32_t prev = claimed;
+  claimed = std::max(claimed, up_to);
+  return prev;
+}
+
+uint32_t Notifier::recent_boundary(int64_t mailbox_id) {
+  std::lock_guard lock(mu_);
+  auto it = recent_claimed_.find(mailbox_id);
+  return it == recent_claimed_.end() ? 0 : it->second;
 }
 
 void Notifier::on_change(const store::Change& c) {

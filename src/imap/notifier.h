@@ -53,11 +53,21 @@ class Notifier {
   void add(const std::shared_ptr<Watcher>& w);
   void remove(const Watcher* w);
 
+  // RFC 3501 §2.3.2 \Recent: a message is recent in exactly one session, the first
+  // that sees it with its mailbox selected read-write. claim_recent() raises the
+  // mailbox's claimed UID to up_to and returns the previous value: UIDs above it and
+  // up to up_to are recent for the caller. Kept in memory only: after a restart the
+  // first session claims every message once (documented in docs/imap.md).
+  uint32_t claim_recent(int64_t mailbox_id, uint32_t up_to);
+  // The claimed UID without claiming (EXAMINE, STATUS RECENT).
+  uint32_t recent_boundary(int64_t mailbox_id);
+
  private:
   void on_change(const store::Change& c);
 
   std::mutex mu_;
   std::multimap<int64_t, std::weak_ptr<Watcher>> by_account_;
+  std::map<int64_t, uint32_t> recent_claimed_;  // mailbox id -> highest UID claimed
 };
 
 }  // namespace postamt::imap

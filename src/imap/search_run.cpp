@@ -272,6 +272,7 @@ Result<SearchOutput> run_search(store::Store& st, const SearchInput& in, const c
     em.save_date = m.save_date;
     em.flags = v.flags;
     em.email_id = m.email_id;
+    em.recent = in.recent.count(v.uid) != 0;
     if (need_sent) {
       auto full = st.get_message(in.mailbox_id, v.uid);
       if (full && full->summary.sent_date != 0) em.sent_date = full->summary.sent_date;

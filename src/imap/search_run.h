@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@ struct SearchInput {
   std::vector<ViewMessage> view;      // the session's view, index = seq - 1
   std::vector<uint32_t> saved_uids;   // RFC 5182 "$"
   bool have_saved = false;
+  std::set<uint32_t> recent;          // \Recent in this session (IMAP4rev1)
   int64_t now = 0;                    // OLDER/YOUNGER (RFC 5032)
 };
 

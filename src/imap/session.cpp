@@ -242,7 +242,28 @@ SyncOptions Session::sync_options(bool allow_expunge) const {
   o.qresync = qresync_;
   o.condstore = condstore_;
   o.send_uid = qresync_;
+  o.recent = rev2_ ? nullptr : &recent_;
   return o;
+}
+
+uint32_t Session::recent_count() const {
+  uint32_t n = 0;
+  for (uint32_t u : recent_) n += view_.seq_of(u) != 0 && !view_.pending_expunge(u);
+  return n;
+}
+
+void Session::claim_recent(uint32_t after) {
+  uint32_t top = view_.max_uid();
+  if (top <= after) return;
+  // EXAMINE never claims (RFC 3501 §6.3.2); it shows what nobody has claimed yet.
+  uint32_t prev = read_only_ ? services_->notifier.recent_boundary(view_.mailbox_id())
+                             : services_->notifier.claim_recent(view_.mailbox_id(), top);
+  uint32_t from = std::max(prev, after);
+  for (uint32_t s = view_.seq_of(top); s >= 1; --s) {
+    uint32_t u = view_.at(s)->uid;
+    if (u <= from) break;
+    recent_.insert(u);
+  }
 }
 
 asio::awaitable<void> Session::sync(bool allow_expunge) {
@@ -276,9 +297,16 @@ asio::awaitable<void> Session::sync(bool allow_expunge) {
       closing_ = true;
       co_return;
     }
-    if (d.mailbox && d.changed && d.vanished)
+    if (d.mailbox && d.changed && d.vanished) {
+      uint32_t old_max = view_.max_uid();
       send(view_.apply(*d.changed, *d.vanished, d.mailbox->highest_modseq, d.mailbox->uidnext, opt));
-    else
+      claim_recent(old_max);
+      // RFC 3501 §7.3.2: IMAP4rev1 clients hear the new RECENT count with EXISTS. After
+      // expunges the client computes the smaller count itself (as with Dovecot).
+      uint32_t n = recent_count();
+      if (!rev2_ && n > announced_recent_) send("* " + std::to_string(n) + " RECENT\r\n");
+      announced_recent_ = n;
+    } else
       watcher_->notify();  // try again at the next point
   } else if (allow_expunge) {
     send(view_.flush_expunges(opt));
@@ -386,6 +414,8 @@ void Session::leave_selected() {
   if (watcher_) watcher_->watch_mailbox(0);
   mailbox_name_.clear();
   saved_uids_.clear();
+  recent_.clear();
+  announced_recent_ = 0;
   read_only_ = false;
   state_ = State::authenticated;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -77,6 +78,11 @@ class Session {
   // False if a sequence set names a message number above the message count (RFC 9051 §9
   // seq-number: answered with BAD, as Dovecot does). UID sets and "$" are always fine.
   bool seqs_in_range(const codec::SequenceSet& set, bool uid) const;
+  // \Recent (IMAP4rev1 only, RFC 3501 §2.3.2): whether a UID shows it, how many do, and
+  // claiming the messages above `after` (new in this session) when selected read-write.
+  bool recent(uint32_t uid) const { return !rev2_ && recent_.count(uid) != 0; }
+  uint32_t recent_count() const;
+  void claim_recent(uint32_t after);
   // Removes the messages from the store (cmd_expunge.cpp); the caller announces them.
   asio::awaitable<Result<void>> expunge_uids(std::vector<uint32_t> uids);
   asio::awaitable<void> enter_authenticated(store::Account account);
@@ -153,6 +159,8 @@ class Session {
   bool read_only_ = false;
   std::string mailbox_name_;
   std::vector<uint32_t> saved_uids_;  // RFC 5182 SEARCHRES "$"
+  std::set<uint32_t> recent_;          // RFC 3501 §2.3.2: UIDs recent in this session
+  uint32_t announced_recent_ = 0;
   friend struct SessionTestAccess;
 };
 

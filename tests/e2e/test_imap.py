@@ -82,8 +82,10 @@ def parse_data(data, pos=0):
     return Atom(word), pos
 
 
-def parse_fetch(line):
-    """'* 3 FETCH (UID 7 FLAGS (\\Seen) BODY[] {3}\\r\\nabc)' -> (3, {'UID': '7', ...})."""
+def parse_fetch(line, keep_recent=False):
+    """'* 3 FETCH (UID 7 FLAGS (\\Seen) BODY[] {3}\\r\\nabc)' -> (3, {'UID': '7', ...}).
+    The session-specific \\Recent flag (IMAP4rev1) is left out of FLAGS unless keep_recent:
+    test_recent checks it, the other tests compare the stored flags."""
     if isinstance(line, str):
         line = line.encode()
     m = re.match(rb"\* (\d+) FETCH ", line)
@@ -94,6 +96,8 @@ def parse_fetch(line):
     d = {}
     for k, v in zip(items[::2], items[1::2]):
         d[str(k).upper()] = v
+    if not keep_recent and isinstance(d.get("FLAGS"), list):
+        d["FLAGS"] = [f for f in d["FLAGS"] if f != "\\Recent"]
     return int(m.group(1)), d
 
 
@@ -1389,6 +1393,10 @@ def search_box(srv):
     box = new_box(c, "alice")
     for date, flags, m in SEARCH_MSGS:
         c.append(box, m, flags=flags, date=date)
+    # Selecting it read-write once claims \Recent (RFC 3501 §2.3.2): later sessions see
+    # RECENT/NEW empty and OLD everything, whatever the test order.
+    c.ok(f'SELECT "{box}"')
+    c.ok("UNSELECT")
     c.logout()
     return box
 
@@ -2000,3 +2008,51 @@ def test_inbox_case_examine_and_children(srv):
     assert r.status == "NO" and b"[NONEXISTENT]" in r.tagged, r
     c.ok('DELETE "INBOX/Sub"')
     c.logout()
+
+
+def test_recent(srv):
+    """RFC 3501 §2.3.2 \\Recent (IMAP4rev1): a message is recent in exactly one session,
+    the first to select its mailbox read-write; EXAMINE does not claim; rev2 shows none."""
+    a = Imap(srv)
+    a.login("alice")
+    box = new_box(a, "recent")
+    a.append(box, msg("one"))
+    a.append(box, msg("two"), flags="\\Seen")
+    # STATUS counts what nobody has claimed yet.
+    assert "RECENT 2" in a.ok(f'STATUS "{box}" (RECENT)').lines("STATUS")[0]
+    e = Imap(srv)
+    e.login("alice")
+    assert e.ok(f'EXAMINE "{box}"').lines("2 RECENT"), "EXAMINE shows unclaimed messages"
+    b = Imap(srv)
+    b.login("alice")
+    assert b.select(box).lines("2 RECENT")
+    flags = {n: d["FLAGS"] for n, d in (parse_fetch(u, keep_recent=True) for u in b.ok("FETCH 1:* FLAGS").untagged)}
+    assert flags == {1: ["\\Recent"], 2: ["\\Seen", "\\Recent"]}, flags
+    assert nums(b.ok("SEARCH RECENT")) == [1, 2]
+    assert nums(b.ok("SEARCH NEW")) == [1]
+    assert nums(b.ok("SEARCH OLD")) == []
+    c = Imap(srv)
+    c.login("alice")
+    assert c.select(box).lines("0 RECENT"), "already claimed by b"
+    assert nums(c.ok("SEARCH RECENT")) == [] and nums(c.ok("SEARCH OLD")) == [1, 2]
+    assert "RECENT 0" in a.ok(f'STATUS "{box}" (RECENT)').lines("STATUS")[0]
+    # New mail: the first session to hear of it claims it and gets a RECENT response.
+    a.append(box, msg("three"))
+    r = b.ok("NOOP")
+    assert r.lines("3 EXISTS") and r.lines("3 RECENT"), r
+    r = c.ok("NOOP")
+    assert r.lines("3 EXISTS") and not [l for l in r.lines() if "RECENT" in l], r
+    [(n, d)] = [parse_fetch(u, keep_recent=True) for u in b.ok("FETCH 3 FLAGS").untagged]
+    assert d["FLAGS"] == ["\\Recent"], d
+    [(n, d)] = [parse_fetch(u, keep_recent=True) for u in c.ok("FETCH 3 FLAGS").untagged]
+    assert d["FLAGS"] == [], d
+    # IMAP4rev2 (RFC 9051 §2.3.2) has no \Recent at all.
+    v2 = Imap(srv)
+    v2.login("alice")
+    v2.ok("ENABLE IMAP4rev2")
+    r = v2.select(box)
+    assert not [l for l in r.lines() if "RECENT" in l], r
+    for u in v2.ok("FETCH 1:* FLAGS").untagged:
+        assert "\\Recent" not in parse_fetch(u, keep_recent=True)[1]["FLAGS"]
+    for s in (a, b, c, e, v2):
+        s.logout()
