@@ -164,3 +164,93 @@ def test_sigkill_right_after_pop3_quit(make_server):
     p.quit()
     msgs = srv.pop3_messages("bob")
     assert [split_trace(m)[3].split(b"\r\n", 1)[0] for m in msgs] == [b"Subject: m1", b"Subject: m3", b"Subject: m5"]
+
+
+class Appender(threading.Thread):
+    """APPENDs over IMAPS (imaplib) until stopped; records what got OK [APPENDUID]."""
+
+    def __init__(self, srv, n, stop, acked, attempted, lock):
+        super().__init__(daemon=True)
+        self.srv, self.n, self.stop, self.acked, self.attempted, self.lock = srv, n, stop, acked, attempted, lock
+        self.rnd = random.Random(n * 104729 + time.time_ns())
+
+    def run(self):
+        while not self.stop.is_set():
+            try:
+                c = self.srv.imap("carol")
+            except Exception:
+                time.sleep(0.05)
+                continue
+            try:
+                while not self.stop.is_set():
+                    tok = token()
+                    body = ("x" * self.rnd.choice([100, 5_000, 80_000])) + "\r\n"
+                    content = f"Subject: crash {tok}\r\nMessage-ID: <{tok}@crash.test>\r\n\r\n{body}".encode()
+                    with self.lock:
+                        self.attempted[tok] = content
+                    typ, data = c.append("INBOX", "(\\Flagged)", None, content)
+                    if typ == "OK":
+                        with self.lock:
+                            self.acked[tok] = content
+            except Exception:
+                pass
+            finally:
+                try:
+                    c.shutdown()
+                except Exception:
+                    pass
+
+
+def test_sigkill_under_imap_append(make_server):
+    """DESIGN §5: APPEND OK only after fsync. Concurrent APPENDs while the server is
+    killed; every APPEND that got OK is there, whole, with its flag, after restart.
+    Then a STORE and an EXPUNGE acknowledged right before a SIGKILL stay done."""
+    import imaplib
+    srv = make_server(users=("carol",))
+    acked, attempted, lock = {}, {}, threading.Lock()
+    rnd = random.Random()
+    for _ in range(3):
+        stop = threading.Event()
+        threads = [Appender(srv, i, stop, acked, attempted, lock) for i in range(4)]
+        for t in threads:
+            t.start()
+        time.sleep(rnd.uniform(0.8, 2.0))
+        srv.kill()
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+            assert not t.is_alive(), "client thread hangs"
+        srv.start()
+    assert len(acked) >= 9, f"too few APPENDs acknowledged to mean anything: {len(acked)}"
+    c = srv.imap("carol")
+    typ, data = c.select("INBOX")
+    n = int(data[0])
+    found = {}
+    if n:
+        typ, data = c.fetch(f"1:{n}", "(UID FLAGS BODY.PEEK[])")
+        for item in data:
+            if not isinstance(item, tuple):
+                continue
+            meta, content = item
+            tok = content.split(b"Subject: crash ", 1)[1].split(b"\r\n", 1)[0].decode()
+            found[tok] = (meta, content)
+    missing = [t for t in acked if t not in found]
+    assert not missing, f"{len(missing)} acknowledged APPENDs lost (of {len(acked)})"
+    for tok, (meta, content) in found.items():
+        assert tok in attempted and content == attempted[tok], f"partially written message visible: {tok}"
+        assert b"\\Flagged" in meta, meta
+    # STORE and EXPUNGE acknowledged, then SIGKILL: both stay done.
+    typ, _ = c.store("1", "+FLAGS", "(\\Deleted)")
+    assert typ == "OK"
+    typ, data = c.expunge()
+    assert typ == "OK" and data[0] == b"1", data
+    typ, _ = c.store("1", "+FLAGS", "(\\Seen)")
+    assert typ == "OK"
+    srv.kill()
+    srv.start()
+    c = srv.imap("carol")
+    typ, data = c.select("INBOX")
+    assert int(data[0]) == n - 1, (n, data)
+    typ, data = c.fetch("1", "(FLAGS)")
+    assert b"\\Seen" in data[0], data
+    c.logout()
