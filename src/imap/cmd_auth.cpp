@@ -7,6 +7,7 @@
 #include "base/base64.h"
 #include "base/strings.h"
 #include "imap/session.h"
+#include "session/tls_start.h"
 
 namespace postamt::imap {
 
@@ -23,13 +24,11 @@ asio::awaitable<void> Session::cmd_starttls(Request& r) {
   // RFC 9051 §6.2.1 / DESIGN §7: nothing pipelined before the handshake survives it.
   tokenizer_.discard_buffered();
   auto ctx = services_->tls->context(net::TlsProtocol::imap);
-  bool done = co_await stream_->start_tls(ctx);
-  if (!done) {
-    spdlog::info("imap[{}] tls handshake failed rip={}", id_, stream_->remote_ip());
+  bool ok = co_await session::start_tls(stream_.get(), std::move(ctx), "imap", id_);
+  if (!ok) {
     closing_ = true;
     co_return;
   }
-  spdlog::info("imap[{}] tls {}", id_, stream_->tls_description());
 }
 
 asio::awaitable<void> Session::cmd_login(Request& r) {

@@ -11,6 +11,7 @@
 #include "base/strings.h"
 #include "imap/mailbox_ops.h"
 #include "net/runtime.h"
+#include "session/tls_start.h"
 #include "proto/imap/mailbox_name.h"
 
 namespace postamt::imap {
@@ -107,12 +108,8 @@ asio::awaitable<void> Session::run() {
   stream_->set_timeout(settings_->login_timeout);
   if (mode_ == Mode::tls) {
     auto ctx = services_->tls->context(net::TlsProtocol::imap);
-    bool ok = co_await stream_->start_tls(ctx);
-    if (!ok) {
-      spdlog::info("imap[{}] tls handshake failed rip={}", id_, stream_->remote_ip());
-      co_return;
-    }
-    spdlog::info("imap[{}] tls {}", id_, stream_->tls_description());
+    bool ok = co_await session::start_tls(stream_.get(), std::move(ctx), "imap", id_);
+    if (!ok) co_return;
   }
   // RFC 9051 §7.1.1: a CAPABILITY response code in the greeting saves a round trip.
   send("* OK [CAPABILITY " + capabilities() + "] Postamt IMAP ready\r\n");

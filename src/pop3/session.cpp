@@ -8,6 +8,7 @@
 #include "auth/random.h"
 #include "base/base64.h"
 #include "net/runtime.h"
+#include "session/tls_start.h"
 
 namespace postamt::pop3 {
 
@@ -60,12 +61,8 @@ asio::awaitable<void> Session::run() {
   stream_->set_timeout(settings_->idle_timeout);
   if (mode_ == Mode::tls) {
     auto ctx = services_->tls->context(net::TlsProtocol::pop3);
-    bool ok = co_await stream_->start_tls(ctx);
-    if (!ok) {
-      spdlog::info("pop3[{}] tls handshake failed rip={}", id_, stream_->remote_ip());
-      co_return;
-    }
-    spdlog::info("pop3[{}] tls {}", id_, stream_->tls_description());
+    bool ok = co_await session::start_tls(stream_.get(), std::move(ctx), "pop3", id_);
+    if (!ok) co_return;
   }
   send(codec::ok("Postamt POP3 ready"));
   while (!closing_) {
@@ -162,13 +159,11 @@ asio::awaitable<void> Session::cmd_stls(const codec::Command&) {
   // RFC 2595 §4 / DESIGN §7: nothing sent before the handshake survives it.
   decoder_.discard_buffered();
   auto ctx = services_->tls->context(net::TlsProtocol::pop3);
-  bool ok = co_await stream_->start_tls(ctx);
+  bool ok = co_await session::start_tls(stream_.get(), std::move(ctx), "pop3", id_);
   if (!ok) {
-    spdlog::info("pop3[{}] tls handshake failed rip={}", id_, stream_->remote_ip());
     closing_ = true;
     co_return;
   }
-  spdlog::info("pop3[{}] tls {}", id_, stream_->tls_description());
   user_.clear();
 }
 

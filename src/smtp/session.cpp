@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "auth/random.h"
+#include "session/tls_start.h"
 
 namespace postamt::smtp {
 
@@ -63,12 +64,8 @@ asio::awaitable<void> Session::run() {
   stream_->set_timeout(settings_->command_timeout);
   if (mode_ == Mode::submissions) {
     auto ctx = services_->tls->context(net::TlsProtocol::smtp);
-    bool ok = co_await stream_->start_tls(ctx);
-    if (!ok) {
-      spdlog::info("smtp[{}] tls handshake failed rip={}", id_, stream_->remote_ip());
-      co_return;
-    }
-    spdlog::info("smtp[{}] tls {}", id_, stream_->tls_description());
+    bool ok = co_await session::start_tls(stream_.get(), std::move(ctx), "smtp", id_);
+    if (!ok) co_return;
   }
   reply(220, "", settings_->hostname + " ESMTP Postamt");
   while (!closing_) {
@@ -267,13 +264,11 @@ asio::awaitable<void> Session::cmd_starttls(const codec::Command& c) {
   // (e.g. commands injected in the same packet as STARTTLS) is discarded.
   decoder_.discard_buffered();
   auto ctx = services_->tls->context(net::TlsProtocol::smtp);
-  bool ok = co_await stream_->start_tls(ctx);
+  bool ok = co_await session::start_tls(stream_.get(), std::move(ctx), "smtp", id_);
   if (!ok) {
-    spdlog::info("smtp[{}] tls handshake failed rip={}", id_, stream_->remote_ip());
     closing_ = true;
     co_return;
   }
-  spdlog::info("smtp[{}] tls {}", id_, stream_->tls_description());
   // RFC 3207 §4.2: the session restarts; the client must send EHLO again.
   reset_transaction();
   state_ = State::greeted;
