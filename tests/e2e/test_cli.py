@@ -182,7 +182,9 @@ def test_check_toml_syntax_error(tmp_path):
 
 @pytest.mark.parametrize("key,value", [("smtp.max_recipients", 99), ("smtp.data_timeout", 5),
                                        ("smtp.bare_line_endings", "maybe"), ("auth.allow_plaintext_loopback", 1),
-                                       ("nosuchsection.key", 1)])
+                                       ("nosuchsection.key", 1),
+                                       ("imap.idle_timeout", 1799),  # RFC 9051 §5.4: autologout >= 30 min
+                                       ("imap.sessions_per_user", 0)])
 def test_check_rejects_bad_values(tmp_path, key, value):
     s = Server(tmp_path, overrides={key: value}, users=())
     p = run_cli("check", "--data", s.data)

@@ -53,10 +53,11 @@ class ScriptStream final : public net::Stream {
   std::string tls_description() const override { return "none"; }
   std::string remote_ip() const override { return "127.0.0.1"; }
   bool remote_is_loopback() const override { return true; }
-  void set_timeout(std::chrono::seconds) override {}
+  void set_timeout(std::chrono::seconds t) override { timeouts.push_back(t); }
   void close() override { closed_ = true; }
 
   std::string output;
+  std::vector<std::chrono::seconds> timeouts;  // every deadline the session armed, in order
 
  private:
   std::deque<Step> steps_;
@@ -80,6 +81,7 @@ class ImapSession : public ::testing::Test, public SessionFixture {
     boost::asio::co_spawn(ctx, imap::run_session(stream, handle, imap::Mode::plain, services), boost::asio::detached);
     ctx.restart();
     while (stream.use_count() > 1) ctx.run_one();
+    timeouts = stream->timeouts;
     return stream->output;
   }
 
@@ -112,6 +114,7 @@ class ImapSession : public ::testing::Test, public SessionFixture {
 
   imap::Notifier notifier;
   imap::UserSessions users;
+  std::vector<std::chrono::seconds> timeouts;  // of the last run_imap()
   int64_t alice = 0;
   int64_t inbox = 0;
 };
@@ -291,4 +294,19 @@ TEST_F(ImapSession, ErrorsInARowEndWithBye) {
   EXPECT_NE(out.find("x3 BAD"), std::string::npos) << out;
   EXPECT_NE(out.find("* BYE"), std::string::npos) << out;
   EXPECT_EQ(out.find("x4"), std::string::npos) << out;
+}
+
+// RFC 9051 §5.4: the autologout timer is at least 30 minutes once logged in; before
+// login a short timer is allowed. The session arms the stream's deadline (TcpStream
+// closes an idle connection at it: the SMTP/POP3 timeout e2e tests cover that part).
+TEST_F(ImapSession, ArmsLoginTimerThenAutologoutTimer) {
+  imap::Settings s;
+  s.idle_timeout = std::chrono::seconds(3600);
+  std::string out = run_imap({{std::string(kLogin) + "b NOOP\r\nc UNAUTHENTICATE\r\nd NOOP\r\n", nullptr}}, s);
+  EXPECT_NE(out.find("c OK"), std::string::npos) << out;
+  ASSERT_EQ(timeouts.size(), 3u);
+  EXPECT_EQ(timeouts[0], s.login_timeout);                 // greeting: not logged in yet
+  EXPECT_EQ(timeouts[1], std::chrono::seconds(3600));      // after LOGIN: imap.idle_timeout
+  EXPECT_EQ(timeouts[2], s.login_timeout);                 // UNAUTHENTICATE: back to the short one
+  EXPECT_GE(imap::Settings{}.idle_timeout, std::chrono::seconds(1800));  // the default obeys §5.4
 }
