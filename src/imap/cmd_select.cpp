@@ -15,9 +15,15 @@ namespace {
 const char* kSystemFlags = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
 const char* kWellKnownKeywords[] = {"$Forwarded", "$MDNSent", "$Junk", "$NotJunk", "$Phishing"};
 
+// Everything SELECT needs, computed on the worker: a big mailbox's per-message work
+// (the view, keywords, first unseen) stays off the I/O thread.
 struct Loaded {
   Result<store::Mailbox> mailbox = Error::make(ErrorCode::internal, "");
-  Result<std::vector<store::Message>> messages = Error::make(ErrorCode::internal, "");
+  Error failure = Error::make(ErrorCode::internal, "");
+  bool ok = false;
+  MailboxView view;
+  std::set<std::string> keywords = std::set<std::string>(std::begin(kWellKnownKeywords), std::end(kWellKnownKeywords));
+  uint32_t first_unseen = 0;
   std::vector<uint32_t> vanished;  // QRESYNC only
 };
 }  // namespace
@@ -48,7 +54,21 @@ asio::awaitable<void> Session::cmd_select(Request& r) {
     if (!l.mailbox) return l;
     // Watch before listing: a change committed meanwhile is seen by the next sync.
     watcher->watch_mailbox(l.mailbox->id);
-    l.messages = st->list_messages(l.mailbox->id);
+    auto messages = st->list_messages(l.mailbox->id);
+    if (!messages) {
+      l.failure = messages.error();
+      return l;
+    }
+    l.view.load(*l.mailbox, *messages);
+    for (size_t i = 0; i < messages->size(); ++i) {
+      bool seen = false;
+      for (const auto& f : (*messages)[i].flags) {
+        if (!f.empty() && f[0] != '\\') l.keywords.insert(f);
+        if (iequals(f, "\\Seen")) seen = true;
+      }
+      if (!seen && !l.first_unseen) l.first_unseen = static_cast<uint32_t>(i + 1);
+    }
+    l.ok = true;
     if (qr && qr->uidvalidity == l.mailbox->uidvalidity) {
       auto v = st->list_vanished(l.mailbox->id, qr->modseq);
       if (v) l.vanished = std::move(*v);
@@ -56,27 +76,18 @@ asio::awaitable<void> Session::cmd_select(Request& r) {
     return l;
   };
   Loaded l = co_await offload(std::move(load));
-  if (!l.mailbox || !l.messages) {
+  if (!l.mailbox || !l.ok) {
     watcher_->watch_mailbox(0);
-    co_return fail(!l.mailbox ? l.mailbox.error() : l.messages.error());
+    co_return fail(!l.mailbox ? l.mailbox.error() : l.failure);
   }
-  view_.load(*l.mailbox, *l.messages);
+  view_ = std::move(l.view);
   mailbox_name_ = l.mailbox->name;
   read_only_ = examine;
   state_ = State::selected;
 
-  std::set<std::string> keywords(std::begin(kWellKnownKeywords), std::end(kWellKnownKeywords));
-  uint32_t first_unseen = 0;
-  for (size_t i = 0; i < l.messages->size(); ++i) {
-    bool seen = false;
-    for (const auto& f : (*l.messages)[i].flags) {
-      if (!f.empty() && f[0] != '\\') keywords.insert(f);
-      if (iequals(f, "\\Seen")) seen = true;
-    }
-    if (!seen && !first_unseen) first_unseen = static_cast<uint32_t>(i + 1);
-  }
+  uint32_t first_unseen = l.first_unseen;
   std::string kw;
-  for (const auto& k : keywords) kw += " " + k;
+  for (const auto& k : l.keywords) kw += " " + k;
   untagged(std::string("FLAGS (") + kSystemFlags + kw + ")");
   // RFC 9051 §7.1: "\*" — clients may create new keywords.
   untagged(std::string("OK [PERMANENTFLAGS (") + (examine ? "" : std::string(kSystemFlags) + kw + " \\*") +

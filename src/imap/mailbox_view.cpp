@@ -1,6 +1,8 @@
 // Selected-mailbox state and change announcements; see mailbox_view.h.
 #include "imap/mailbox_view.h"
 
+#include "proto/imap/response.h"
+
 #include <algorithm>
 
 namespace postamt::imap {
@@ -14,13 +16,14 @@ bool same_flags(std::vector<std::string> a, std::vector<std::string> b) {
 }  // namespace
 
 std::string flag_list(const std::vector<std::string>& flags, bool recent) {
-  std::string s = "(";
-  for (size_t i = 0; i < flags.size(); ++i) {
-    if (i) s += ' ';
-    s += flags[i];
+  std::string s;
+  if (!recent) {
+    proto::imap::append_flag_list(s, flags);
+    return s;
   }
-  if (recent) s += flags.empty() ? "\\Recent" : " \\Recent";
-  s += ')';
+  std::vector<std::string> with_recent = flags;
+  with_recent.push_back("\\Recent");
+  proto::imap::append_flag_list(s, with_recent);
   return s;
 }
 

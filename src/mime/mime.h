@@ -87,6 +87,10 @@ std::string decode_transfer_encoding(std::string_view body, std::string_view enc
 // asctime order "Mon Jan  2 15:04:05 2006" -> unix seconds UTC. nullopt if unparsable.
 std::optional<int64_t> parse_date(std::string_view value);
 
+// Days since 1970-01-01 of a proleptic Gregorian date (negative before 1970); month
+// 1..12, day 1..31, not validated. Shared by every date computation (RFC 5322 and IMAP).
+int64_t days_from_civil(int64_t year, unsigned month, unsigned day);
+
 // ---- address.cpp ----------------------------------------------------------------------------
 
 struct Address {  // as IMAP's ENVELOPE wants it (RFC 3501 §7.4.2 / RFC 9051 §7.5.2)

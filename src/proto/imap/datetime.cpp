@@ -2,6 +2,8 @@
 // RFC 9051 §9; RFC 3501 §9.
 #include "proto/imap/datetime.h"
 
+#include "mime/mime.h"
+
 #include <algorithm>
 
 #include "base/strings.h"
@@ -80,15 +82,6 @@ void two(std::string& out, int v) {
   out += static_cast<char>('0' + v % 10);
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-int64_t civil_days(int y, unsigned m, unsigned d) {
-  y -= m <= 2 ? 1 : 0;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
 
 }  // namespace
 
@@ -102,7 +95,7 @@ Result<int64_t> parse_date(std::string_view s) {
   int year = 0;
   unsigned mon = 0;
   if (!month_year(s, pos, day, year, mon) || pos != s.size()) return bad("Invalid date");
-  return civil_days(year, mon, static_cast<unsigned>(day)) * kSecondsPerDay;
+  return mime::days_from_civil(year, mon, static_cast<unsigned>(day)) * kSecondsPerDay;
 }
 
 // RFC 9051 §9: date-time = DQUOTE date-day-fixed "-" date-month "-" date-year SP time SP
@@ -135,15 +128,15 @@ Result<DateTime> parse_date_time(std::string_view s) {
   if (zh > 23 || zm > 59) return bad("Invalid date-time zone");
   DateTime dt;
   dt.zone_minutes = sign * (zh * 60 + zm);
-  int64_t local = civil_days(year, mon, static_cast<unsigned>(day)) * kSecondsPerDay + hh * 3600 + mm * 60 + ss;
+  int64_t local = mime::days_from_civil(year, mon, static_cast<unsigned>(day)) * kSecondsPerDay + hh * 3600 + mm * 60 + ss;
   dt.unix_seconds = local - static_cast<int64_t>(dt.zone_minutes) * 60;
   return dt;
 }
 
 std::string format_date_time(int64_t unix_seconds, int zone_minutes) {
   zone_minutes = std::clamp(zone_minutes, -kMaxZoneMinutes, kMaxZoneMinutes);
-  static const int64_t kMin = civil_days(0, 1, 1) * kSecondsPerDay;
-  static const int64_t kMax = civil_days(9999, 12, 31) * kSecondsPerDay + kSecondsPerDay - 1;
+  static const int64_t kMin = mime::days_from_civil(0, 1, 1) * kSecondsPerDay;
+  static const int64_t kMax = mime::days_from_civil(9999, 12, 31) * kSecondsPerDay + kSecondsPerDay - 1;
   // Clamp before adding the zone so nothing overflows; the local time must stay in 0..9999.
   int64_t local = std::clamp(unix_seconds, kMin - 86400, kMax + 86400) + static_cast<int64_t>(zone_minutes) * 60;
   local = std::clamp(local, kMin, kMax);

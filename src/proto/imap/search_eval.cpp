@@ -150,17 +150,6 @@ Cost leaf_cost(Type t) {
 
 }  // namespace
 
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  // Howard Hinnant's days_from_civil: exact for the proleptic Gregorian calendar.
-  y -= m <= 2 ? 1 : 0;
-  const int64_t era = floor_div(y, 400);
-  const int64_t yoe = y - era * 400;
-  const int64_t mp = (static_cast<int64_t>(m) + 9) % 12;
-  const int64_t doy = (153 * mp + 2) / 5 + static_cast<int64_t>(d) - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 int64_t day_of(int64_t unix_seconds, int32_t zone_minutes) {
   // Split first so that no value from outside can overflow.
   int64_t days = floor_div(unix_seconds, 86400);

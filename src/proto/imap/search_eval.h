@@ -64,7 +64,7 @@ struct EvalKey {
   std::string value;  // header/body/text needle (as the session wants it: folded or not),
                       // email/thread id
   uint64_t number = 0;  // larger/smaller size, modseq, older/younger seconds
-  int64_t day = 0;      // date keys: the search date as days since 1970-01-01 (days_from_civil)
+  int64_t day = 0;      // date keys: the search date as days since 1970-01-01 (mime::days_from_civil)
   std::vector<NumberRange> ranges;  // seq_set/uid_set: sorted, merged (SequenceSet::resolve)
   std::vector<EvalKey> children;    // and_, or_, not_
 
@@ -142,9 +142,6 @@ void order_by_cost(EvalKey& root);
 bool evaluate(const EvalKey& root, const EvalMessage& msg, EvalSource& source,
               const EvalContext& context);
 
-// Days since 1970-01-01 of a proleptic Gregorian date (negative before 1970), for
-// EvalKey::day. month 1..12, day 1..31 (not validated).
-int64_t days_from_civil(int64_t year, unsigned month, unsigned day);
 
 // The civil day (days since 1970-01-01) a unix time falls on in a zone `zone_minutes` east
 // of UTC: how RFC 9051 §6.4.4 "disregarding time and timezone" reads a date.

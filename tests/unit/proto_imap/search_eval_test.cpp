@@ -9,11 +9,13 @@
 #include <vector>
 
 #include "proto/imap/search_eval.h"
+#include "mime/mime.h"
 
 namespace postamt::proto::imap {
 namespace {
 
 using Type = EvalKey::Type;
+using mime::days_from_civil;
 
 // 2024-03-10 23:30:00 UTC
 constexpr int64_t kLateOn10th = 1710113400;
