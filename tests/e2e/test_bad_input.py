@@ -105,11 +105,12 @@ def send_until_cut(sock, total, chunk=b"A" * 65536):
     return sent
 
 
-def test_smtp_10mb_line_without_newline(srv):
-    rss_before = srv.rss_kb()
-    sock = socket.create_connection((HOST, srv.ports["smtp"]), timeout=IO_TIMEOUT)
+def endless_line(srv, port, greeting):
+    """Sends 10 MB without a line end after the greeting; returns what the server said
+    until it closed the connection."""
+    sock = socket.create_connection((HOST, srv.ports[port]), timeout=IO_TIMEOUT)
     rd = LineReader(sock)
-    assert rd.readline().startswith(b"220")
+    assert rd.readline().startswith(greeting)
     send_until_cut(sock, 10 * 1024 * 1024)
     try:
         sock.shutdown(socket.SHUT_WR)
@@ -117,6 +118,12 @@ def test_smtp_10mb_line_without_newline(srv):
         pass
     data = rd.read_all_until_close(timeout=IO_TIMEOUT)
     sock.close()
+    return data
+
+
+def test_smtp_10mb_line_without_newline(srv):
+    rss_before = srv.rss_kb()
+    data = endless_line(srv, "smtp", b"220")
     replies = parse_replies(data) if data else []
     assert replies, "no error reply for a 10 MB line"
     assert all(r.code >= 400 for r in replies), replies
@@ -240,16 +247,7 @@ def test_pop3_garbage_lines(srv):
 
 def test_pop3_10mb_line_without_newline(srv):
     rss_before = srv.rss_kb()
-    sock = socket.create_connection((HOST, srv.ports["pop3"]), timeout=IO_TIMEOUT)
-    rd = LineReader(sock)
-    assert rd.readline().startswith(b"+OK")
-    send_until_cut(sock, 10 * 1024 * 1024)
-    try:
-        sock.shutdown(socket.SHUT_WR)
-    except OSError:
-        pass
-    data = rd.read_all_until_close(timeout=IO_TIMEOUT)
-    sock.close()
+    data = endless_line(srv, "pop3", b"+OK")
     assert data.startswith(b"-ERR"), data[:200]
     assert b"+OK" not in data
     assert srv.rss_kb() - rss_before < RSS_GROWTH_LIMIT_KB

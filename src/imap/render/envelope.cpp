@@ -18,10 +18,7 @@ void append_addresses(std::string& out, const std::vector<Address>& list, bool u
   out += '(';
   for (const auto& a : list) {
     out += '(';
-    if (a.name)
-      append_string_for_humans(out, *a.name, utf8_ok);
-    else
-      out += "NIL";
+    append_nstring_for_humans(out, a.name, utf8_ok);
     out += ' ';
     append_nstring(out, a.adl, utf8_ok);
     out += ' ';
@@ -39,10 +36,7 @@ void append_envelope(std::string& out, const Envelope& env, bool utf8_ok) {
   out += '(';
   append_nstring(out, env.date, utf8_ok);
   out += ' ';
-  if (env.subject)
-    append_string_for_humans(out, *env.subject, utf8_ok);
-  else
-    out += "NIL";
+  append_nstring_for_humans(out, env.subject, utf8_ok);
   out += ' ';
   append_addresses(out, env.from, utf8_ok);
   out += ' ';

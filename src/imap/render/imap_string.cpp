@@ -119,4 +119,11 @@ void replace_nul_for_literal(std::string& bytes) {
     if (c == '\0') c = '\x80';
 }
 
+void append_nstring_for_humans(std::string& out, const std::optional<std::string>& s, bool utf8_ok) {
+  if (s)
+    append_string_for_humans(out, *s, utf8_ok);
+  else
+    out += "NIL";
+}
+
 }  // namespace postamt::imap::render

@@ -25,6 +25,8 @@ void append_nstring(std::string& out, const std::optional<std::string>& s, bool 
 // whitespace removed, NUL -> U+FFFD; written quoted when nothing had to change and no
 // escaping is needed, else as a literal (like imap_append_string_for_humans()).
 void append_string_for_humans(std::string& out, std::string_view s, bool utf8_ok);
+// NIL or append_string_for_humans().
+void append_nstring_for_humans(std::string& out, const std::optional<std::string>& s, bool utf8_ok);
 
 // Message bytes for a BODY[...] literal: NUL bytes become 0x80, as Dovecot sends them (RFC 9051
 // §4.3: a literal is CHAR8, which excludes NUL; only BINARY may use literal8, RFC 3516 §4.3).
