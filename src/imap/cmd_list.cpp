@@ -16,7 +16,7 @@ namespace {
 struct Loaded {
   Result<std::vector<store::Mailbox>> mailboxes = Error::make(ErrorCode::internal, "");
   Result<std::vector<std::string>> subscriptions = Error::make(ErrorCode::internal, "");
-  std::map<int64_t, std::vector<store::Message>> messages;  // LIST-STATUS only
+  std::map<int64_t, StatusCounts> counts;  // LIST-STATUS only
 };
 
 bool matches_any(const codec::ListArgs& a, std::string_view name) {
@@ -39,7 +39,8 @@ asio::awaitable<void> Session::cmd_list(Request& r) {
   store::Store* st = &services_->store;
   int64_t account_id = account_->id;
   bool want_status = a.return_status;
-  auto load = [st, account_id, want_status, a]() {
+  Notifier* notifier = &services_->notifier;
+  auto load = [st, account_id, want_status, a, notifier]() {
     Loaded l;
     l.mailboxes = st->list_mailboxes(account_id);
     l.subscriptions = st->list_subscriptions(account_id);
@@ -47,7 +48,7 @@ asio::awaitable<void> Session::cmd_list(Request& r) {
       for (const auto& m : *l.mailboxes) {
         if (!matches_any(a, m.name)) continue;
         auto msgs = st->list_messages(m.id);
-        if (msgs) l.messages.emplace(m.id, std::move(*msgs));
+        if (msgs) l.counts.emplace(m.id, count_status(*msgs, notifier->recent_boundary(m.id)));
       }
     }
     return l;
@@ -126,9 +127,8 @@ asio::awaitable<void> Session::cmd_list(Request& r) {
     if (recursive && subscribed_below(name)) line += " (\"CHILDINFO\" (\"SUBSCRIBED\"))";
     untagged(line);
     if (a.return_status && mb && !parent_only) {
-      auto mi = l.messages.find(mb->id);
-      static const std::vector<store::Message> kNone;
-      untagged(status_response(*mb, mi == l.messages.end() ? kNone : mi->second, a.status_items));
+      auto ci = l.counts.find(mb->id);
+      untagged(status_response(*mb, ci == l.counts.end() ? StatusCounts{} : ci->second, a.status_items));
     }
   }
   ok(std::string(lsub ? "LSUB" : "LIST") + " completed");

@@ -7,23 +7,26 @@
 
 namespace postamt::imap {
 
-std::string Session::status_response(const store::Mailbox& mb, const std::vector<store::Message>& messages,
-                                     const std::vector<codec::StatusItem>& items) const {
-  uint32_t unseen = 0, deleted = 0, recent = 0;
-  uint64_t size = 0;
-  // RFC 3501 §6.3.10: messages nobody has seen with the mailbox selected yet.
-  uint32_t claimed = services_->notifier.recent_boundary(mb.id);
+StatusCounts count_status(const std::vector<store::Message>& messages, uint32_t recent_claimed) {
+  StatusCounts c;
+  c.messages = static_cast<uint32_t>(messages.size());
   for (const auto& m : messages) {
-    recent += m.uid > claimed;
+    // RFC 3501 §6.3.10: RECENT counts messages nobody has seen with the mailbox selected.
+    c.recent += m.uid > recent_claimed;
     bool seen = false, del = false;
     for (const auto& f : m.flags) {
       if (iequals(f, "\\Seen")) seen = true;
       if (iequals(f, "\\Deleted")) del = true;
     }
-    unseen += !seen;
-    deleted += del;
-    size += m.size;
+    c.unseen += !seen;
+    c.deleted += del;
+    c.size += m.size;
   }
+  return c;
+}
+
+std::string Session::status_response(const store::Mailbox& mb, const StatusCounts& c,
+                                     const std::vector<codec::StatusItem>& items) const {
   std::string s = "STATUS " + mailbox_out(mb.name) + " (";
   bool first = true;
   for (auto item : items) {
@@ -32,15 +35,15 @@ std::string Session::status_response(const store::Mailbox& mb, const std::vector
     s += codec::status_item_name(item);
     s += ' ';
     switch (item) {
-      case codec::StatusItem::messages: s += std::to_string(messages.size()); break;
+      case codec::StatusItem::messages: s += std::to_string(c.messages); break;
       case codec::StatusItem::uidnext: s += std::to_string(mb.uidnext); break;
       case codec::StatusItem::uidvalidity: s += std::to_string(mb.uidvalidity); break;
-      case codec::StatusItem::unseen: s += std::to_string(unseen); break;
-      case codec::StatusItem::deleted: s += std::to_string(deleted); break;
-      case codec::StatusItem::size: s += std::to_string(size); break;
+      case codec::StatusItem::unseen: s += std::to_string(c.unseen); break;
+      case codec::StatusItem::deleted: s += std::to_string(c.deleted); break;
+      case codec::StatusItem::size: s += std::to_string(c.size); break;
       case codec::StatusItem::highestmodseq: s += std::to_string(mb.highest_modseq); break;
       case codec::StatusItem::appendlimit: s += std::to_string(settings_->max_message_size); break;
-      case codec::StatusItem::recent: s += std::to_string(recent); break;
+      case codec::StatusItem::recent: s += std::to_string(c.recent); break;
       case codec::StatusItem::mailboxid: s += "(M" + std::to_string(mb.id) + ")"; break;
     }
   }
@@ -59,17 +62,20 @@ asio::awaitable<void> Session::cmd_status(Request& r) {
   struct Loaded {
     Result<store::Mailbox> mailbox = Error::make(ErrorCode::internal, "");
     Result<std::vector<store::Message>> messages = Error::make(ErrorCode::internal, "");
+    StatusCounts counts;
   };
-  auto load = [st, account_id, name]() {
+  Notifier* notifier = &services_->notifier;
+  auto load = [st, account_id, name, notifier]() {
     Loaded l;
     l.mailbox = st->get_mailbox(account_id, name);
     if (l.mailbox) l.messages = st->list_messages(l.mailbox->id);
+    if (l.messages) l.counts = count_status(*l.messages, notifier->recent_boundary(l.mailbox->id));
     return l;
   };
   Loaded l = co_await offload(std::move(load));
   if (!l.mailbox) co_return fail(l.mailbox.error());
   if (!l.messages) co_return fail(l.messages.error());
-  untagged(status_response(*l.mailbox, *l.messages, args->items));
+  untagged(status_response(*l.mailbox, l.counts, args->items));
   ok("STATUS completed");
 }
 

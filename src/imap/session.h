@@ -24,6 +24,15 @@ namespace codec = proto::imap;
 // RFC 9051 §3.
 enum class State : uint8_t { not_authenticated = 1, authenticated = 2, selected = 4, logout = 8 };
 
+// What STATUS and LIST-STATUS count over a mailbox's messages.
+struct StatusCounts {
+  uint32_t messages = 0, unseen = 0, deleted = 0, recent = 0;
+  uint64_t size = 0;
+};
+// Blocking only in the sense of O(messages): run it on the worker with the listing.
+// recent_claimed: Notifier::recent_boundary() of the mailbox.
+StatusCounts count_status(const std::vector<store::Message>& messages, uint32_t recent_claimed);
+
 // One parsed command; for "UID x", name is x and uid is set.
 struct Request {
   std::string tag;
@@ -91,8 +100,8 @@ class Session {
   Result<std::string> mailbox_arg(const codec::Token& t);
   std::string mailbox_out(const std::string& name) const;  // as a quoted/literal string
 
-  // "* STATUS name (...)" from a mailbox and its messages (cmd_status.cpp).
-  std::string status_response(const store::Mailbox& mb, const std::vector<store::Message>& messages,
+  // "* STATUS name (...)" from a mailbox and its counts (cmd_status.cpp).
+  std::string status_response(const store::Mailbox& mb, const StatusCounts& counts,
                               const std::vector<codec::StatusItem>& items) const;
 
   // --- any state (cmd_any.cpp)
